@@ -1,0 +1,1 @@
+"""Bootstrap and operate a native (no Docker) Hyperledger Fabric consortium for ecoledger."""

@@ -1,0 +1,284 @@
+"""``up``, ``down`` and ``status`` of a consortium network.
+
+``up`` runs the same idempotent phases whether the network is new, stopped or
+half-built: every phase first checks what already exists. The effective
+consortium (file plus command-line overrides) is saved on first ``up`` so a
+restart uses exactly the same layout.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from network import binaries, channels, config, nodes
+from network.ca import OrgCA
+from network.commands import run_with_retry
+from network.config import Consortium
+from network.configtx import genesis_block, write_configtx
+from network.errors import NetworkError
+from network.layout import Layout
+from network.lifecycle import Lifecycle, package
+from network.processes import NodeSpec, ProcessTable, health_status, is_healthy
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class UpReport:
+    consortium: Consortium
+    package_ids: dict[str, str]
+    phases: dict[str, float] = field(default_factory=dict)
+    already_running: bool = False
+
+
+def saved_consortium_file(home: Path) -> Path:
+    return home / "consortium.yaml"
+
+
+def resolve(consortium_file: str | None = None, base_port: int | None = None,
+            consensus: str | None = None) -> Consortium:
+    """The consortium to operate on: the saved one if this network exists, else the file given."""
+    fresh = config.load(consortium_file, base_port=base_port, consensus=consensus)
+    saved = saved_consortium_file(fresh.home)
+    if saved.exists():
+        existing = config.load(str(saved))
+        if consensus and consensus != existing.consensus:
+            raise NetworkError(f"network {existing.name} already exists with consensus {existing.consensus}; "
+                               f"run 'ecoledger network down --purge' first to change it")
+        return existing
+    return fresh
+
+
+class Network:
+    def __init__(self, consortium: Consortium) -> None:
+        self.consortium = consortium
+        self.layout = Layout.of(consortium)
+        self.processes = ProcessTable(self.layout.run_dir)
+        self.cas = {o.code: OrgCA(o, self.layout.org_dir(o)) for o in consortium.organizations}
+
+    # -- state ---------------------------------------------------------------
+    def _state(self) -> dict[str, Any]:
+        if self.layout.state_file.exists():
+            return json.loads(self.layout.state_file.read_text())
+        return {}
+
+    def _save_state(self, **updates: Any) -> None:
+        state = self._state() | updates
+        self.layout.state_file.parent.mkdir(parents=True, exist_ok=True)
+        self.layout.state_file.write_text(json.dumps(state, indent=2))
+
+    def _save_consortium(self) -> None:
+        target = saved_consortium_file(self.layout.root)
+        if target.exists():
+            return
+        c = self.consortium
+        document = {
+            "name": c.name, "description": c.description, "consensus": c.consensus, "base_port": c.base_port,
+            "peers_per_org": c.organizations[0].peer_count, "channel": c.channel, "pair_channels": c.pair_channels,
+            "chaincode": {"name": c.chaincode_name, "version": c.chaincode_version},
+            "organizations": [{"code": o.code, "name": o.name, "local_name": o.local_name, "kind": o.kind}
+                              for o in c.organizations],
+            "parameters": c.parameters,
+        }
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
+
+    @property
+    def package_ids(self) -> dict[str, str]:
+        return self._state().get("package_ids", {})
+
+    # -- node table ----------------------------------------------------------
+    def ca_specs(self) -> list[NodeSpec]:
+        return [ca.node_spec() for ca in self.cas.values()]
+
+    def chaincode_specs(self) -> list[NodeSpec]:
+        ids = self.package_ids
+        return [nodes.chaincode_server_spec(self.layout, o, ids[o.code])
+                for o in self.consortium.organizations if o.code in ids]
+
+    def all_specs(self) -> list[NodeSpec]:
+        return self.ca_specs() + nodes.all_specs(self.layout, self.consortium) + self.chaincode_specs()
+
+    def _start(self, specs: list[NodeSpec], progress: Progress) -> None:
+        for spec in specs:
+            self.processes.start(spec)
+        for spec in specs:
+            self.processes.wait_ready(spec, timeout=90)
+            progress(f"  {spec.name} ready")
+
+    def is_running(self) -> bool:
+        specs = self.all_specs()
+        return bool(self._state().get("complete")) and all(
+            self.processes.pid(s.name) is not None and is_healthy(s) for s in specs)
+
+    # -- up ------------------------------------------------------------------
+    def up(self, progress: Progress = print) -> UpReport:
+        report = UpReport(self.consortium, {})
+        if self.is_running():
+            report.package_ids = self.package_ids
+            report.already_running = True
+            return report
+        c = self.consortium
+
+        def phase(name: str, action: Callable[[], None]) -> None:
+            progress(f"[{name}]")
+            started = time.monotonic()
+            action()
+            report.phases[name] = time.monotonic() - started
+
+        phase("binaries", lambda: binaries.install(lambda m: progress("  " + m)))
+        self._save_consortium()
+        phase("certificate authorities", lambda: self._start(self.ca_specs(), progress))
+        phase("identities", lambda: self._issue_identities(progress))
+        phase("channel artifacts", self._channel_artifacts)
+        phase("ordering service", lambda: self._start(
+            [nodes.orderer_spec(self.layout, o) for o in c.organizations], progress))
+        phase("peers", lambda: self._start(
+            [nodes.peer_spec(self.layout, p) for o in c.organizations for p in o.peers], progress))
+        phase("channels", lambda: self._join_channels(progress))
+        phase("chaincode servers", lambda: self._chaincode_servers(progress))
+        phase("chaincode lifecycle", lambda: self._deploy(progress))
+        phase("consortium registry", lambda: self._bootstrap_registry(progress))
+        self._save_state(complete=True)
+        report.package_ids = self.package_ids
+        return report
+
+    def _issue_identities(self, progress: Progress) -> None:
+        for org in self.consortium.organizations:
+            ca = self.cas[org.code]
+            ca.enroll_registrar()
+            ca.issue(f"orderer-{org.code.lower()}", "orderer", self.layout.orderer_dir(org), tls=True)
+            for peer in org.peers:
+                ca.issue(f"peer{peer.index}-{org.code.lower()}", "peer", self.layout.peer_dir(peer), tls=True)
+            ca.issue(f"admin-{org.code.lower()}", "admin", self.layout.admin_dir(org), tls=True,
+                     attrs={"role": "admin"})
+            ca.issue(f"chaincode-{org.code.lower()}", "client", self.layout.chaincode_server_dir(org), tls=True)
+            progress(f"  {org.msp_id}: orderer, {len(org.peers)} peer(s), admin, chaincode server identities")
+
+    def _channel_artifacts(self) -> None:
+        nodes.write_node_configs(self.layout)
+        write_configtx(self.layout, self.consortium)
+        for channel in self.consortium.channels:
+            genesis_block(self.layout, channel)
+
+    def _join_channels(self, progress: Progress) -> None:
+        for channel in self.consortium.channels:
+            for org in self.consortium.organizations:
+                channels.join_orderer(self.layout, org, channel)
+            for org in channel.orgs:
+                for peer in org.peers:
+                    channels.join_peer(self.layout, peer, channel)
+            progress(f"  {channel.name}: {', '.join(o.code for o in channel.orgs)}")
+
+    def _chaincode_servers(self, progress: Progress) -> None:
+        ids = {}
+        for org in self.consortium.organizations:
+            _, ids[org.code] = package(self.layout, self.consortium, org)
+        self._save_state(package_ids=ids)
+        self._start(self.chaincode_specs(), progress)
+
+    def _deploy(self, progress: Progress) -> None:
+        lifecycle = Lifecycle(self.layout, self.consortium)
+        ids = self.package_ids
+        for org in self.consortium.organizations:
+            path, package_id = package(self.layout, self.consortium, org)
+            lifecycle.install(org, path, package_id)
+        for channel in self.consortium.channels:
+            if lifecycle.committed(channel):
+                progress(f"  {channel.name}: already committed")
+                continue
+            for org in channel.orgs:
+                lifecycle.approve(channel, org, ids[org.code])
+            lifecycle.commit(channel)
+            progress(f"  {channel.name}: {self.consortium.chaincode_name} {self.consortium.chaincode_version} "
+                     f"committed")
+
+    def _bootstrap_registry(self, progress: Progress) -> None:
+        """Write members and rule parameters to the ledger, as the coordinator's admin (idempotent)."""
+        c = self.consortium
+        org = next((o for o in c.organizations if o.kind == "coordinator"), c.organizations[0])
+        channel = c.channels[0]
+        argument = json.dumps({"members": c.ledger_members(), "parameters": c.parameters},
+                              sort_keys=True, separators=(",", ":"))
+        targets: list[str] = []
+        for member in channel.orgs:
+            peer = member.peers[0]
+            targets += ["--peerAddresses", peer.address,
+                        "--tlsRootCertFiles", str(self.layout.peer_dir(peer) / "tls" / "ca.crt")]
+        run_with_retry([binaries.binary("peer"), "chaincode", "invoke", "-o", org.orderer_address, "--tls",
+                        "--cafile", str(self.layout.orderer_dir(org) / "tls" / "ca.crt"),
+                        "-C", channel.name, "-n", c.chaincode_name, *targets, "--waitForEvent",
+                        "-c", json.dumps({"Args": ["Registry:Bootstrap", argument]})],
+                       env=nodes.peer_cli_env(self.layout, org.peers[0]), attempts=10, delay=3.0,
+                       what="bootstrapping the consortium registry")
+        progress(f"  {len(c.organizations)} members and {len(c.parameters)} parameters on {channel.name}")
+
+    # -- down / status -------------------------------------------------------
+    def down(self, purge: bool = False, progress: Progress = print) -> list[str]:
+        """Stop this network's recorded processes (chaincode servers first, CAs last)."""
+        order = {"chaincode": 0, "peer": 1, "orderer": 2, "ca": 3}
+        known = {s.name: s.kind for s in self.all_specs()}
+        names = sorted(self.processes.names(), key=lambda n: order.get(known.get(n, ""), 1))
+        stopped = [n for n in names if self.processes.stop(n)]
+        for name in stopped:
+            progress(f"  stopped {name}")
+        self._save_state(complete=False) if self.layout.state_file.exists() and not purge else None
+        if purge and self.layout.root.exists():
+            shutil.rmtree(self.layout.root)
+            progress(f"  removed {self.layout.root}")
+        return stopped
+
+    def stop_node(self, name: str) -> bool:
+        return self.processes.stop(name)
+
+    def start_node(self, name: str) -> None:
+        spec = next((s for s in self.all_specs() if s.name == name), None)
+        if spec is None:
+            raise NetworkError(f"no node named {name!r}; known: {', '.join(s.name for s in self.all_specs())}")
+        self.processes.start(spec)
+        self.processes.wait_ready(spec)
+
+    def status(self) -> dict[str, Any]:
+        nodes_status = []
+        for spec in self.all_specs():
+            pid = self.processes.pid(spec.name)
+            if pid is None:
+                health = "stopped"
+            elif spec.health_url:
+                health = health_status(spec.health_url)
+            else:
+                health = "OK" if is_healthy(spec) else "not listening"
+            nodes_status.append({"name": spec.name, "kind": spec.kind, "pid": pid, "health": health,
+                                 "ports": list(spec.ports)})
+        heights: dict[str, dict[str, int | None]] = {}
+        for channel in self.consortium.channels:
+            heights[channel.name] = {}
+            for org in channel.orgs:
+                for peer in org.peers:
+                    heights[channel.name][peer.name] = self._height(peer, channel.name)
+        return {"consortium": self.consortium.name, "consensus": self.consortium.consensus,
+                "home": str(self.layout.root), "nodes": nodes_status, "heights": heights,
+                "chaincode": {"name": self.consortium.chaincode_name, "version": self.consortium.chaincode_version,
+                              "package_ids": self.package_ids}}
+
+    def _height(self, peer: Any, channel: str) -> int | None:
+        if self.processes.pid(peer.name) is None:
+            return None
+        try:
+            return int(channels.chain_info(self.layout, peer, channel)["height"])
+        except Exception:
+            return None
+
+    def log_path(self, name: str) -> Path:
+        known = [s.name for s in self.all_specs()]
+        matches = [n for n in known if n == name or n.startswith(name + ".")]
+        if len(matches) != 1:
+            raise NetworkError(f"no single node matches {name!r}; known: {', '.join(known)}")
+        return self.processes.log_path(matches[0])

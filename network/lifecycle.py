@@ -1,0 +1,153 @@
+"""Chaincode lifecycle for chaincode-as-a-service: package, install, approve, commit.
+
+Each organization packages its own ``connection.json`` (the address of its own
+chaincode server), so package ids differ per organization; the chaincode
+definition they approve (name, version, sequence, policy, collections) is the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from network import binaries
+from network.commands import run, run_with_retry
+from network.config import Channel, Consortium, Organization
+from network.errors import ToolError
+from network.layout import Layout
+from network.nodes import peer_cli_env
+
+SEQUENCE = 1
+
+
+def _tar_bytes(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.GNU_FORMAT) as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mode = 0o644
+            info.mtime = 0  # reproducible: same content, same package id
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def connection_json(layout: Layout, org: Organization) -> bytes:
+    tls = layout.chaincode_server_dir(org) / "tls"
+    client = layout.peer_dir(org.peers[0]) / "tls"
+    return json.dumps({
+        "address": f"127.0.0.1:{org.chaincode_server_port}",
+        "dial_timeout": "10s",
+        "tls_required": True,
+        "client_auth_required": True,
+        "client_key": (client / "server.key").read_text(),
+        "client_cert": (client / "server.crt").read_text(),
+        "root_cert": (tls / "ca.crt").read_text(),
+    }, indent=2).encode()
+
+
+def package(layout: Layout, consortium: Consortium, org: Organization) -> tuple[Path, str]:
+    """Write the organization's package; return (path, package id)."""
+    label = f"{consortium.chaincode_name}_{consortium.chaincode_version}"
+    code = _tar_bytes({"connection.json": connection_json(layout, org)})
+    metadata = json.dumps({"type": "ccaas", "label": label}).encode()
+    data = _tar_bytes({"metadata.json": metadata, "code.tar.gz": code})
+    path = layout.chaincode_dir / f"{label}_{org.code}.tgz"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path, f"{label}:{hashlib.sha256(data).hexdigest()}"
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    layout: Layout
+    consortium: Consortium
+
+    def _peer(self, args: list[str], org: Organization, what: str, peer_index: int = 0, retry: bool = False) -> str:
+        command = [str(binaries.binary("peer")), *args]
+        env = peer_cli_env(self.layout, org.peers[peer_index])
+        if retry:
+            return run_with_retry(command, env=env, what=what, attempts=15, delay=2.0)
+        return run(command, env=env, what=what)
+
+    def _orderer_args(self, org: Organization) -> list[str]:
+        return ["-o", org.orderer_address, "--tls", "--cafile",
+                str(self.layout.orderer_dir(org) / "tls" / "ca.crt")]
+
+    def _definition_args(self, channel: Channel) -> list[str]:
+        args = ["--channelID", channel.name, "--name", self.consortium.chaincode_name,
+                "--version", self.consortium.chaincode_version, "--sequence", str(SEQUENCE)]
+        collections = self.collections_file(channel)
+        if collections is not None:
+            args += ["--collections-config", str(collections)]
+        return args
+
+    def collections_file(self, channel: Channel) -> Path | None:
+        """Price collections on the all-members channel: each region (+ coordinators), each pair (+ coordinators)."""
+        if channel.name != self.consortium.channel:
+            return None
+        coordinators = [o.msp_id for o in self.consortium.organizations if o.kind == "coordinator"]
+        regions = self.consortium.regions
+        groups = [[r.msp_id] for r in regions]
+        groups += [[a.msp_id, b.msp_id] for i, a in enumerate(regions) for b in regions[i + 1:]]
+        definitions = []
+        for group in groups:
+            members = sorted(group) + coordinators
+            definitions.append({
+                "name": "price_" + "_".join(sorted(group)),
+                "policy": "OR(" + ",".join(f"'{m}.member'" for m in members) + ")",
+                "requiredPeerCount": 0,
+                "maxPeerCount": 3,
+                "blockToLive": 0,
+                "memberOnlyRead": True,
+                "memberOnlyWrite": False,
+            })
+        path = self.layout.chaincode_dir / f"collections_{channel.name}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(definitions, indent=2))
+        return path
+
+    def install(self, org: Organization, package_path: Path, package_id: str) -> None:
+        for peer in org.peers:
+            installed = self._peer(["lifecycle", "chaincode", "queryinstalled", "--output", "json"], org,
+                                   f"querying installed chaincode on {peer.name}", peer.index)
+            if package_id in installed:
+                continue
+            self._peer(["lifecycle", "chaincode", "install", str(package_path)], org,
+                       f"installing chaincode on {peer.name}", peer.index)
+
+    def committed(self, channel: Channel) -> bool:
+        org = channel.orgs[0]
+        try:
+            out = self._peer(["lifecycle", "chaincode", "querycommitted", "--channelID", channel.name,
+                              "--name", self.consortium.chaincode_name, "--output", "json"], org,
+                             f"querying committed chaincode on {channel.name}")
+        except ToolError as err:
+            if "404" in str(err) or "not found" in str(err):
+                return False
+            raise
+        return json.loads(out[out.index("{"):]).get("sequence", 0) >= SEQUENCE
+
+    def approve(self, channel: Channel, org: Organization, package_id: str) -> None:
+        readiness = self._peer(["lifecycle", "chaincode", "checkcommitreadiness", *self._definition_args(channel),
+                                "--output", "json"], org, f"checking commit readiness on {channel.name}", retry=True)
+        if json.loads(readiness[readiness.index("{"):]).get("approvals", {}).get(org.msp_id):
+            return
+        self._peer(["lifecycle", "chaincode", "approveformyorg", *self._orderer_args(org),
+                    *self._definition_args(channel), "--package-id", package_id], org,
+                   f"approving chaincode for {org.msp_id} on {channel.name}", retry=True)
+
+    def commit(self, channel: Channel) -> None:
+        org = channel.orgs[0]
+        targets: list[str] = []
+        for member in channel.orgs:
+            peer = member.peers[0]
+            targets += ["--peerAddresses", peer.address,
+                        "--tlsRootCertFiles", str(self.layout.peer_dir(peer) / "tls" / "ca.crt")]
+        self._peer(["lifecycle", "chaincode", "commit", *self._orderer_args(org),
+                    *self._definition_args(channel), *targets], org,
+                   f"committing chaincode on {channel.name}", retry=True)
