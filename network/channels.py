@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from network import binaries
-from network.commands import run, run_with_retry
+from network.commands import first_json, run, run_with_retry
 from network.config import Channel, Organization, Peer
 from network.layout import Layout
 from network.nodes import peer_cli_env
@@ -20,8 +20,7 @@ def _osnadmin(layout: Layout, org: Organization, args: list[str], what: str) -> 
 
 def orderer_channels(layout: Layout, org: Organization) -> list[str]:
     out = _osnadmin(layout, org, ["list"], f"listing channels of {org.orderer_name}")
-    body = out[out.index("{"):] if "{" in out else "{}"
-    return [c["name"] for c in (json.loads(body).get("channels") or [])]
+    return [c["name"] for c in (first_json(out).get("channels") or [])] if "{" in out else []
 
 
 def join_orderer(layout: Layout, org: Organization, channel: Channel) -> bool:
@@ -55,6 +54,4 @@ def chain_info(layout: Layout, peer: Peer, channel: str) -> dict[str, object]:
     """``{"height": int, "currentBlockHash": base64}`` as the peer sees the channel."""
     out = run([binaries.binary("peer"), "channel", "getinfo", "-c", channel], env=peer_cli_env(layout, peer),
               what=f"reading chain info of {channel} from {peer.name}")
-    start = out.index("{", out.index("Blockchain info"))
-    info, _ = json.JSONDecoder().raw_decode(out[start:])
-    return info
+    return first_json(out, after="Blockchain info")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
@@ -36,3 +37,10 @@ def run_with_retry(command: list[str | Path], *, attempts: int = 10, delay: floa
                 raise
             time.sleep(delay)
     raise AssertionError("unreachable")
+
+
+def first_json(output: str, after: str = "") -> dict:
+    """The first JSON object in a tool's output (tools mix JSON with log lines)."""
+    start = output.index("{", output.index(after) if after else 0)
+    value, _ = json.JSONDecoder().raw_decode(output[start:])
+    return value

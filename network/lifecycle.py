@@ -7,6 +7,7 @@ definition they approve (name, version, sequence, policy, collections) is the sa
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from network import binaries
-from network.commands import run, run_with_retry
+from network.commands import first_json, run, run_with_retry
 from network.config import Channel, Consortium, Organization
 from network.errors import ToolError
 from network.layout import Layout
@@ -25,15 +26,16 @@ SEQUENCE = 1
 
 
 def _tar_bytes(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.GNU_FORMAT) as tar:
+    """A reproducible .tar.gz (fixed mtimes, also in the gzip header): same content, same package id."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.GNU_FORMAT) as tar:
         for name, data in files.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
             info.mode = 0o644
-            info.mtime = 0  # reproducible: same content, same package id
+            info.mtime = 0
             tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+    return gzip.compress(raw.getvalue(), mtime=0)
 
 
 def connection_json(layout: Layout, org: Organization) -> bytes:
@@ -130,12 +132,12 @@ class Lifecycle:
             if "404" in str(err) or "not found" in str(err):
                 return False
             raise
-        return json.loads(out[out.index("{"):]).get("sequence", 0) >= SEQUENCE
+        return first_json(out).get("sequence", 0) >= SEQUENCE
 
     def approve(self, channel: Channel, org: Organization, package_id: str) -> None:
         readiness = self._peer(["lifecycle", "chaincode", "checkcommitreadiness", *self._definition_args(channel),
                                 "--output", "json"], org, f"checking commit readiness on {channel.name}", retry=True)
-        if json.loads(readiness[readiness.index("{"):]).get("approvals", {}).get(org.msp_id):
+        if first_json(readiness).get("approvals", {}).get(org.msp_id):
             return
         self._peer(["lifecycle", "chaincode", "approveformyorg", *self._orderer_args(org),
                     *self._definition_args(channel), "--package-id", package_id], org,

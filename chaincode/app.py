@@ -1,0 +1,10 @@
+"""The chaincode application: every contract behind one router."""
+
+from __future__ import annotations
+
+from chaincode.contracts import all_contracts
+from chaincode.router import Router
+
+
+def build_router() -> Router:
+    return Router(all_contracts())

@@ -1,0 +1,397 @@
+"""Contract ``Market``: offers, purchases, cross-region approvals and private prices.
+
+An offer escrows what it sells: listing moves the quantity out of the seller's
+held lots into ``escrowed`` lots that belong to the offer. A purchase inside
+one region settles at once; across regions the bought part becomes
+``pending`` until the regulators of both regions approve (then it settles) or
+one rejects (then it returns to the offer, or to the seller when the offer was
+cancelled meanwhile).
+
+Every purchase reads and writes the offer record, so concurrent buyers of the
+same offer conflict on that key (MVCC) and one of them is invalidated: the
+offer cannot be oversold.
+
+Keys:
+
+* ``offer:<offer id>`` → ``{id, seller, seller_region, seller_msp, pollutant, vintage, quantity,
+  remaining, pending, sold, status, lots, trades, price_hash, price_collection, listed, closed}``
+* ``trade:<trade id>`` → ``{id, offer, seller, seller_region, seller_msp, buyer, buyer_region,
+  buyer_msp, pollutant, vintage, quantity, cross_region, status, approvals_required, approvals,
+  rejection, lots, price_hash, price_collection, created, settled}``
+* private ``price:<offer or trade id>`` in collection ``price_collection(seller_msp, buyer_msp)``
+  (offers: ``price_collection(seller_msp, seller_msp)``) → ``{kind, id, price, salt, hash, quantity, amount}``
+
+Offer ids are ``O-`` + 16 hex digits, trade ids ``T-`` + 16, from the transaction id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chaincode.consortium import price_collection
+from chaincode.context import TxContext
+from chaincode.contracts.enterprise import (
+    acting_enterprise, acting_regulator, credit_level, enterprise, stamp_for, viewer,
+)
+from chaincode.contracts.permit import held_lots, load_lot, move_lots, new_id, rules_of, save_lot
+from chaincode.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from chaincode.permits import lots as lot_states
+from chaincode.permits import prices, rules, scope
+from chaincode.permits.quantities import require_quantity, require_year
+from chaincode.permits.stamps import IdSequence, Stamp
+from chaincode.router import Contract, transaction
+
+OFFER_PREFIX = "offer:"
+TRADE_PREFIX = "trade:"
+PRICE_PREFIX = "price:"
+
+OFFER_STATUSES = (rules.OFFER_OPEN, rules.OFFER_CLOSED, rules.OFFER_CANCELLED)
+TRADE_STATUSES = (rules.TRADE_PENDING, rules.TRADE_SETTLED, rules.TRADE_REJECTED)
+
+EVENT_LISTED = "OfferListed"
+EVENT_CANCELLED = "OfferCancelled"
+EVENT_PENDING = "TradePending"
+EVENT_APPROVED = "TradeApproved"
+EVENT_REJECTED = "TradeRejected"
+EVENT_SETTLED = "TradeSettled"
+
+
+class MarketContract(Contract):
+    name = "Market"
+
+    # -- offers ------------------------------------------------------------------------------
+    @transaction
+    def list_offer(self, ctx: TxContext, pollutant: Any, vintage: Any, quantity: Any) -> dict[str, Any]:
+        """An enterprise offers ``quantity`` kg of its held allowances; transient ``price`` and ``salt``."""
+        seller = acting_enterprise(ctx, "Market:ListOffer")
+        permit_rules = rules_of(ctx)
+        scope.require_pollutant(pollutant, permit_rules)
+        require_year("vintage", vintage)
+        require_quantity("quantity", quantity)
+        price, salt = prices.price_from_transient(ctx.transient, "Market:ListOffer")
+        entity = seller["entity"]
+        candidates = held_lots(ctx, entity, pollutant, vintage)
+        rules.check_not_frozen(seller, "list offers")
+        rules.check_credit(entity, credit_level(ctx, entity), permit_rules.credit_market_barred, "list offers")
+        rules.check_enough(entity, f"{pollutant} of vintage {vintage}", quantity, candidates)
+
+        stamp = stamp_for(ctx)
+        ids = IdSequence(ctx.tx_id)
+        offer_id = new_id(ctx, ids, "O", OFFER_PREFIX)
+        plan = lot_states.take([lot for lot in candidates if rules.usable(lot)], quantity)
+        escrow = [lot["id"] for lot in move_lots(ctx, plan, ids, stamp, "escrowed",
+                                                 {"status": lot_states.ESCROWED, "offer": offer_id}, offer=offer_id)]
+        collection = price_collection(seller["msp_id"], seller["msp_id"])
+        private = prices.price_record("offer", offer_id, price, salt, quantity)
+        offer = {
+            "id": offer_id,
+            "seller": entity,
+            "seller_region": seller["region"],
+            "seller_msp": seller["msp_id"],
+            "pollutant": pollutant,
+            "vintage": vintage,
+            "quantity": quantity,
+            "remaining": quantity,
+            "pending": 0,
+            "sold": 0,
+            "status": rules.OFFER_OPEN,
+            "lots": escrow,
+            "trades": [],
+            "price_hash": private["hash"],
+            "price_collection": collection,
+            "listed": stamp.record(),
+            "closed": None,
+        }
+        ctx.put_json(OFFER_PREFIX + offer_id, offer)
+        ctx.put_private_json(collection, PRICE_PREFIX + offer_id, private)
+        ctx.emit(EVENT_LISTED, {"offer": offer_id, "seller": entity, "region": seller["region"],
+                                "pollutant": pollutant, "vintage": vintage, "quantity": quantity,
+                                "price_hash": private["hash"], "tx_id": ctx.tx_id})
+        return offer
+
+    @transaction
+    def cancel_offer(self, ctx: TxContext, offer_id: Any) -> dict[str, Any]:
+        """The seller withdraws an open offer; what is still escrowed goes back to its holdings."""
+        seller = acting_enterprise(ctx, "Market:CancelOffer")
+        rules.require_id("offer_id", offer_id, "O")
+        offer = load_offer(ctx, offer_id)
+        if offer["seller"] != seller["entity"]:
+            raise AccessDenied(f"offer {offer_id} belongs to enterprise {offer['seller']}; only its seller may "
+                               f"cancel it")
+        rules.check_offer_open(offer)
+        stamp = stamp_for(ctx)
+        for lot_id in offer["lots"]:
+            _release(ctx, load_lot(ctx, lot_id), stamp, "released", offer=offer_id)
+        released = offer["remaining"]
+        offer = {**offer, "status": rules.OFFER_CANCELLED, "remaining": 0, "lots": [],
+                 "closed": stamp.record(reason="cancelled by the seller", released=released)}
+        ctx.put_json(OFFER_PREFIX + offer_id, offer)
+        ctx.emit(EVENT_CANCELLED, {"offer": offer_id, "seller": offer["seller"], "region": offer["seller_region"],
+                                   "released": released, "tx_id": ctx.tx_id})
+        return offer
+
+    # -- trades ------------------------------------------------------------------------------
+    @transaction
+    def buy(self, ctx: TxContext, offer_id: Any, quantity: Any) -> dict[str, Any]:
+        """An enterprise buys ``quantity`` kg of an offer; transient ``price`` and ``salt``.
+
+        Same region: settled in this transaction. Across regions: pending until both regulators approve.
+        """
+        buyer = acting_enterprise(ctx, "Market:Buy")
+        rules.require_id("offer_id", offer_id, "O")
+        require_quantity("quantity", quantity)
+        price, salt = prices.price_from_transient(ctx.transient, "Market:Buy")
+        offer = load_offer(ctx, offer_id)
+        seller = enterprise(ctx, offer["seller"])
+        permit_rules = rules_of(ctx)
+        entity = buyer["entity"]
+        rules.check_not_frozen(buyer, "buy allowances")
+        rules.check_credit(entity, credit_level(ctx, entity), permit_rules.credit_market_barred, "buy allowances")
+        rules.check_buy(offer, entity, quantity)
+        rules.check_not_frozen(seller, "sell allowances")
+        scope.check_trade_scope(offer["pollutant"], seller["region"], buyer["region"], permit_rules)
+
+        stamp = stamp_for(ctx)
+        ids = IdSequence(ctx.tx_id)
+        trade_id = new_id(ctx, ids, "T", TRADE_PREFIX)
+        regions = scope.approving_regions(seller["region"], buyer["region"])
+        cross = bool(regions)
+        if cross:
+            changes = {"status": lot_states.PENDING, "trade": trade_id}
+            action = "reserved"
+        else:
+            changes = _delivered(entity, buyer["region"])
+            action = "transferred"
+        plan = lot_states.take([load_lot(ctx, lot_id) for lot_id in offer["lots"]], quantity)
+        moved_ids = [lot["id"] for lot in move_lots(ctx, plan, ids, stamp, action, changes, offer=offer_id,
+                                                    trade=trade_id, seller=offer["seller"], buyer=entity)]
+        emptied = {lot["id"] for lot, part in plan if part == lot["quantity"]}
+
+        collection = price_collection(seller["msp_id"], buyer["msp_id"])
+        private = prices.price_record("trade", trade_id, price, salt, quantity)
+        trade = {
+            "id": trade_id,
+            "offer": offer_id,
+            "seller": offer["seller"],
+            "seller_region": seller["region"],
+            "seller_msp": seller["msp_id"],
+            "buyer": entity,
+            "buyer_region": buyer["region"],
+            "buyer_msp": buyer["msp_id"],
+            "pollutant": offer["pollutant"],
+            "vintage": offer["vintage"],
+            "quantity": quantity,
+            "cross_region": cross,
+            "status": rules.TRADE_PENDING if cross else rules.TRADE_SETTLED,
+            "approvals_required": list(regions),
+            "approvals": {},
+            "rejection": None,
+            "lots": moved_ids,
+            "price_hash": private["hash"],
+            "price_collection": collection,
+            "created": stamp.record(),
+            "settled": None if cross else stamp.record(),
+        }
+        offer = {
+            **offer,
+            "remaining": offer["remaining"] - quantity,
+            "pending": offer["pending"] + (quantity if cross else 0),
+            "sold": offer["sold"] + (0 if cross else quantity),
+            "lots": [lot_id for lot_id in offer["lots"] if lot_id not in emptied],
+            "trades": [*offer["trades"], trade_id],
+        }
+        _save_offer(ctx, offer, stamp)
+        ctx.put_json(TRADE_PREFIX + trade_id, trade)
+        ctx.put_private_json(collection, PRICE_PREFIX + trade_id, private)
+        ctx.emit(EVENT_PENDING if cross else EVENT_SETTLED, _trade_event(trade, ctx.tx_id))
+        return trade
+
+    @transaction
+    def approve(self, ctx: TxContext, trade_id: Any) -> dict[str, Any]:
+        """A regulator of the seller's or the buyer's region approves a pending cross-region trade;
+        the last required approval settles it."""
+        region = acting_regulator(ctx, "Market:Approve")
+        rules.require_id("trade_id", trade_id, "T")
+        trade = load_trade(ctx, trade_id)
+        _check_regulates(trade, region, "approve")
+        rules.check_trade_pending(trade)
+        if region in trade["approvals"]:
+            raise Conflict(f"trade {trade_id} is already approved by region {region}")
+        rules.check_not_frozen(enterprise(ctx, trade["seller"]), "sell allowances")
+        rules.check_not_frozen(enterprise(ctx, trade["buyer"]), "buy allowances")
+
+        stamp = stamp_for(ctx)
+        approvals = {**trade["approvals"], region: stamp.record()}
+        settles = all(required in approvals for required in trade["approvals_required"])
+        for lot_id in trade["lots"]:
+            lot = lot_states.with_entry(load_lot(ctx, lot_id), stamp, "approved", trade=trade_id, region=region)
+            if settles:
+                lot = lot_states.with_entry({**lot, **_delivered(trade["buyer"], trade["buyer_region"])}, stamp,
+                                            "transferred", offer=trade["offer"], trade=trade_id,
+                                            seller=trade["seller"], buyer=trade["buyer"])
+            save_lot(ctx, lot)
+        trade = {**trade, "approvals": approvals}
+        if settles:
+            trade = {**trade, "status": rules.TRADE_SETTLED, "settled": stamp.record()}
+            offer = load_offer(ctx, trade["offer"])
+            _save_offer(ctx, {**offer, "pending": offer["pending"] - trade["quantity"],
+                              "sold": offer["sold"] + trade["quantity"]}, stamp)
+        ctx.put_json(TRADE_PREFIX + trade_id, trade)
+        ctx.emit(EVENT_SETTLED if settles else EVENT_APPROVED,
+                 {**_trade_event(trade, ctx.tx_id), "approved_by": region})
+        return trade
+
+    @transaction
+    def reject(self, ctx: TxContext, trade_id: Any, reason: Any) -> dict[str, Any]:
+        """A regulator of either region rejects a pending trade; the quantity returns to the offer
+        (or to the seller, when the offer has been cancelled)."""
+        region = acting_regulator(ctx, "Market:Reject")
+        rules.require_id("trade_id", trade_id, "T")
+        rules.require_text("reason", reason)
+        trade = load_trade(ctx, trade_id)
+        _check_regulates(trade, region, "reject")
+        rules.check_trade_pending(trade)
+
+        stamp = stamp_for(ctx)
+        offer = load_offer(ctx, trade["offer"])
+        back_to_offer = offer["status"] == rules.OFFER_OPEN
+        for lot_id in trade["lots"]:
+            lot = lot_states.with_entry(load_lot(ctx, lot_id), stamp, "rejected", trade=trade_id, region=region,
+                                        reason=reason)
+            if back_to_offer:
+                save_lot(ctx, lot_states.with_entry({**lot, "status": lot_states.ESCROWED, "trade": None},
+                                                    stamp, "returned", offer=offer["id"]))
+            else:
+                _release(ctx, lot, stamp, "released", offer=offer["id"])
+        offer = {**offer, "pending": offer["pending"] - trade["quantity"]}
+        if back_to_offer:
+            offer = {**offer, "remaining": offer["remaining"] + trade["quantity"],
+                     "lots": [*offer["lots"], *trade["lots"]]}
+        _save_offer(ctx, offer, stamp)
+        trade = {**trade, "status": rules.TRADE_REJECTED,
+                 "rejection": stamp.record(region=region, reason=reason)}
+        ctx.put_json(TRADE_PREFIX + trade_id, trade)
+        ctx.emit(EVENT_REJECTED, {**_trade_event(trade, ctx.tx_id), "rejected_by": region, "reason": reason,
+                                  "returned_to": "offer" if back_to_offer else "seller"})
+        return trade
+
+    # -- queries -----------------------------------------------------------------------------
+    @transaction
+    def offers(self, ctx: TxContext, pollutant: Any = None, vintage: Any = None, seller: Any = None,
+               region: Any = None, status: Any = None) -> list[dict[str, Any]]:
+        """Offers are public to every consortium reader (their prices are not)."""
+        viewer(ctx, "Market:Offers")
+        if status is not None and status not in OFFER_STATUSES:
+            raise InvalidInput(f"status must be one of {', '.join(OFFER_STATUSES)}, got {status!r}")
+        wanted = {"pollutant": pollutant, "vintage": vintage, "seller": seller, "seller_region": region,
+                  "status": status}
+        return [offer for _, offer in ctx.scan(OFFER_PREFIX)
+                if all(v is None or offer[k] == v for k, v in wanted.items())]
+
+    @transaction
+    def offer(self, ctx: TxContext, offer_id: Any) -> dict[str, Any]:
+        viewer(ctx, "Market:Offer")
+        rules.require_id("offer_id", offer_id, "O")
+        return load_offer(ctx, offer_id)
+
+    @transaction
+    def trades(self, ctx: TxContext, status: Any = None, entity: Any = None,
+               region: Any = None) -> list[dict[str, Any]]:
+        """Trades the caller may see: its own (enterprise), touching its region (regulator), all (coordinator)."""
+        reader = viewer(ctx, "Market:Trades")
+        if status is not None and status not in TRADE_STATUSES:
+            raise InvalidInput(f"status must be one of {', '.join(TRADE_STATUSES)}, got {status!r}")
+        return [trade for _, trade in ctx.scan(TRADE_PREFIX)
+                if reader.sees_trade(trade) and status in (None, trade["status"])
+                and entity in (None, trade["seller"], trade["buyer"])
+                and region in (None, trade["seller_region"], trade["buyer_region"])]
+
+    @transaction
+    def trade(self, ctx: TxContext, trade_id: Any) -> dict[str, Any]:
+        reader = viewer(ctx, "Market:Trade")
+        rules.require_id("trade_id", trade_id, "T")
+        trade = load_trade(ctx, trade_id)
+        if not reader.sees_trade(trade):
+            raise AccessDenied(f"trade {trade_id} is outside the data permission of "
+                               f"{ctx.caller.name}@{ctx.caller.msp_id}")
+        return trade
+
+    @transaction
+    def price(self, ctx: TxContext, id: Any) -> dict[str, Any]:
+        """The private unit price of an offer or a trade, for its parties, their regulators and the coordinator."""
+        reader = viewer(ctx, "Market:Price")
+        if not isinstance(id, str) or not id.startswith(("O-", "T-")) or len(id) > 64:
+            raise InvalidInput(f"id must be an offer id (O-...) or a trade id (T-...), got {id!r}")
+        if id.startswith("O-"):
+            record = load_offer(ctx, id)
+            allowed = reader.sees_offer_price(record)
+            parties = f"the seller {record['seller']}, the regulator of region {record['seller_region']}"
+        else:
+            record = load_trade(ctx, id)
+            allowed = reader.sees_trade(record)
+            parties = (f"the seller {record['seller']}, the buyer {record['buyer']}, the regulators of regions "
+                       f"{' and '.join(sorted({record['seller_region'], record['buyer_region']}))}")
+        if not allowed:
+            raise AccessDenied(f"the price of {id} is readable by {parties} and the coordinator only")
+        collection = record["price_collection"]
+        private = ctx.get_private_json(collection, PRICE_PREFIX + id)
+        if private is None:
+            raise NotFound(f"the price of {id} is not stored on this peer (collection {collection}); "
+                           f"ask a peer of {record['seller_msp']}")
+        return {**private, "collection": collection, "matches_public_hash": private["hash"] == record["price_hash"]}
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def load_offer(ctx: TxContext, offer_id: str) -> dict[str, Any]:
+    return ctx.require_json(OFFER_PREFIX + offer_id, f"offer {offer_id}")
+
+
+def load_trade(ctx: TxContext, trade_id: str) -> dict[str, Any]:
+    return ctx.require_json(TRADE_PREFIX + trade_id, f"trade {trade_id}")
+
+
+def _save_offer(ctx: TxContext, offer: dict[str, Any], stamp: Stamp) -> None:
+    status = rules.offer_status_after(offer)
+    if status != offer["status"]:
+        offer = {**offer, "status": status, "closed": stamp.record(reason="sold out")}
+    ctx.put_json(OFFER_PREFIX + offer["id"], offer)
+
+
+def _delivered(owner: str, region: str) -> dict[str, Any]:
+    """Lot fields once it is held, free of any offer or trade, by ``owner`` of ``region``."""
+    return {"status": lot_states.HELD, "offer": None, "trade": None, "owner": owner, "owner_region": region}
+
+
+def _release(ctx: TxContext, lot: dict[str, Any], stamp: Stamp, action: str, **details: Any) -> None:
+    """Give a lot back to its owner's holdings."""
+    save_lot(ctx, lot_states.with_entry({**lot, **_delivered(lot["owner"], lot["owner_region"])}, stamp, action,
+                                        **details))
+
+
+def _check_regulates(trade: dict[str, Any], region: str, verb: str) -> None:
+    required = trade["approvals_required"]
+    if region not in required:
+        if not required:
+            raise AccessDenied(f"trade {trade['id']} stays within region {trade['seller_region']} and needs no "
+                               f"regulator to {verb} it")
+        raise AccessDenied(f"trade {trade['id']} does not touch region {region}; only the regulators of regions "
+                           f"{' and '.join(required)} may {verb} it")
+
+
+def _trade_event(trade: dict[str, Any], tx_id: str) -> dict[str, Any]:
+    return {
+        "trade": trade["id"],
+        "offer": trade["offer"],
+        "seller": trade["seller"],
+        "buyer": trade["buyer"],
+        "seller_region": trade["seller_region"],
+        "buyer_region": trade["buyer_region"],
+        "pollutant": trade["pollutant"],
+        "vintage": trade["vintage"],
+        "quantity": trade["quantity"],
+        "status": trade["status"],
+        "price_hash": trade["price_hash"],
+        "tx_id": tx_id,
+    }

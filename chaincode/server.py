@@ -1,0 +1,191 @@
+"""The chaincode gRPC server the peer dials (chaincode as a service).
+
+:class:`ChaincodeServer` runs the ``protos.Chaincode`` service on a thread-pool
+``grpc.server``; :func:`serve` runs it until SIGTERM or SIGINT. Settings come
+from :meth:`ServerConfig.from_env` when started as ``python -m chaincode``.
+
+The gRPC options mirror the Go shim's server: 100 MB messages, server pings
+every minute, and tolerance of the peer's one-minute client pings.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Mapping
+
+import grpc
+from fabric_protos.peer import chaincode_shim_pb2_grpc
+
+from chaincode.router import Router
+from chaincode.shim import DEFAULT_REQUEST_TIMEOUT, ChaincodeService
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_BYTES = 100 * 1024 * 1024
+DEFAULT_MAX_TRANSACTIONS = 32  # transactions running at once, over all streams
+DEFAULT_MAX_STREAMS = 16  # Connect streams at once (each peer opens one per chaincode)
+STOP_GRACE_SECONDS = 5.0
+
+GRPC_OPTIONS = [
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.keepalive_time_ms", 60_000),
+    ("grpc.keepalive_timeout_ms", 20_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_ping_interval_without_data_ms", 30_000),  # the peer pings every 60 s
+    ("grpc.http2.max_ping_strikes", 0),
+    ("grpc.so_reuseport", 0),  # a busy port must fail, not be shared silently
+]
+
+
+class ConfigError(ValueError):
+    """A server setting is missing or wrong; the message names the variable."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TLSConfig:
+    """Server TLS; with ``client_ca_file`` the peer must present a certificate signed by that CA."""
+
+    key_file: str
+    cert_file: str
+    client_ca_file: str | None = None
+
+    @property
+    def mutual(self) -> bool:
+        return self.client_ca_file is not None
+
+    def credentials(self) -> grpc.ServerCredentials:
+        key = _read(self.key_file, "TLS key")
+        cert = _read(self.cert_file, "TLS certificate")
+        client_ca = _read(self.client_ca_file, "TLS client CA") if self.client_ca_file else None
+        return grpc.ssl_server_credentials([(key, cert)], root_certificates=client_ca,
+                                           require_client_auth=client_ca is not None)
+
+
+def _read(path: str, what: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as err:
+        raise ConfigError(f"cannot read {what} file {path}: {err.strerror}") from None
+
+
+ENV_CHAINCODE_ID = "CHAINCODE_ID"
+ENV_ADDRESS = "CHAINCODE_SERVER_ADDRESS"
+ENV_TLS_KEY = "CHAINCODE_TLS_KEY_FILE"
+ENV_TLS_CERT = "CHAINCODE_TLS_CERT_FILE"
+ENV_TLS_CLIENT_CA = "CHAINCODE_TLS_CLIENT_CA_FILE"
+ENV_LOG_LEVEL = "CHAINCODE_LOG_LEVEL"
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerConfig:
+    chaincode_id: str
+    address: str
+    tls: TLSConfig | None = None
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "ServerConfig":
+        """Read ``CHAINCODE_*`` variables; TLS is on when both key and certificate files are set."""
+        chaincode_id = env.get(ENV_CHAINCODE_ID, "").strip()
+        if not chaincode_id:
+            raise ConfigError(f"{ENV_CHAINCODE_ID} must be set to the chaincode package id (label:sha256)")
+        address = env.get(ENV_ADDRESS, "").strip()
+        if not address:
+            raise ConfigError(f"{ENV_ADDRESS} must be set, e.g. 127.0.0.1:9999")
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ConfigError(f"{ENV_ADDRESS} must be host:port, got {address!r}")
+        key, cert, client_ca = (env.get(name, "").strip() for name in (ENV_TLS_KEY, ENV_TLS_CERT, ENV_TLS_CLIENT_CA))
+        tls = None
+        if key or cert:
+            if not (key and cert):
+                missing = ENV_TLS_CERT if key else ENV_TLS_KEY
+                raise ConfigError(f"{missing} must be set too: TLS needs both key and certificate")
+            tls = TLSConfig(key_file=key, cert_file=cert, client_ca_file=client_ca or None)
+        elif client_ca:
+            raise ConfigError(f"{ENV_TLS_CLIENT_CA} needs {ENV_TLS_KEY} and {ENV_TLS_CERT}")
+        level = env.get(ENV_LOG_LEVEL, "").strip().upper() or "INFO"
+        if level not in LOG_LEVELS:
+            raise ConfigError(f"{ENV_LOG_LEVEL} must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
+        return cls(chaincode_id=chaincode_id, address=address, tls=tls, log_level=level)
+
+
+class ChaincodeServer:
+    """The gRPC server; :meth:`start` binds and returns the port (``host:0`` picks a free one)."""
+
+    def __init__(self, address: str, chaincode_id: str, router: Router, *, tls: TLSConfig | None = None,
+                 max_transactions: int = DEFAULT_MAX_TRANSACTIONS, max_streams: int = DEFAULT_MAX_STREAMS,
+                 request_timeout: float = DEFAULT_REQUEST_TIMEOUT) -> None:
+        self.address = address
+        self.chaincode_id = chaincode_id
+        self.tls = tls
+        self.port: int | None = None
+        self._transactions = ThreadPoolExecutor(max_transactions, thread_name_prefix="chaincode-tx")
+        self._service = ChaincodeService(chaincode_id, router, self._transactions, request_timeout=request_timeout)
+        self._server = grpc.server(ThreadPoolExecutor(max_streams, thread_name_prefix="chaincode-stream"),
+                                   options=GRPC_OPTIONS)
+        chaincode_shim_pb2_grpc.add_ChaincodeServicer_to_server(self._service, self._server)
+
+    def start(self) -> int:
+        try:
+            if self.tls is None:
+                port = self._server.add_insecure_port(self.address)
+            else:
+                port = self._server.add_secure_port(self.address, self.tls.credentials())
+        except RuntimeError as err:
+            raise ConfigError(f"cannot listen on {self.address}: {err}") from None
+        if not port:
+            raise ConfigError(f"cannot listen on {self.address} (address in use?)")
+        self.port = port
+        self._server.start()
+        return port
+
+    @property
+    def listen_address(self) -> str:
+        host = self.address.rpartition(":")[0]
+        return f"{host}:{self.port}"
+
+    def describe(self) -> str:
+        tls = "off" if self.tls is None else ("mutual" if self.tls.mutual else "server only")
+        return f"chaincode server listening on {self.listen_address} (chaincode id {self.chaincode_id}, TLS {tls})"
+
+    def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Stop accepting streams, end open ones, and wait for running transactions."""
+        stopped = self._server.stop(grace)
+        self._service.close_all("the chaincode server is stopping")
+        stopped.wait(grace + 1)
+        self._transactions.shutdown(wait=True, cancel_futures=True)
+
+
+def serve(address: str, chaincode_id: str, router: Router, tls: TLSConfig | None = None) -> None:
+    """Run the chaincode server until SIGTERM or SIGINT (call from the main thread)."""
+    server = ChaincodeServer(address, chaincode_id, router, tls=tls)
+    server.start()
+    stop = threading.Event()
+    received: list[str] = []
+
+    def on_signal(number: int, _frame) -> None:
+        received.append(signal.Signals(number).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    print(server.describe(), flush=True)
+    log.info("%s", server.describe())
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    log.info("received %s; stopping the chaincode server", received[0] if received else "stop")
+    server.stop()
+    print("chaincode server stopped", file=sys.stderr, flush=True)

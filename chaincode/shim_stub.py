@@ -1,0 +1,194 @@
+"""The :class:`~chaincode.stub.Stub` of one transaction running on a real peer.
+
+A :class:`ShimStub` knows the facts of its transaction (parsed from the
+``SignedProposal`` the peer sent with it) and turns every ledger call into one
+request message on the chaincode stream. It does not touch gRPC itself: it hands
+each request to a :class:`PeerLink` (the stream session), which sends it and
+blocks until the peer answers, raising if the peer answered ``ERROR``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Iterator, Protocol
+
+from fabric_protos.common import common_pb2
+from fabric_protos.ledger.queryresult import kv_query_result_pb2
+from fabric_protos.msp import identities_pb2
+from fabric_protos.peer import chaincode_event_pb2, chaincode_shim_pb2, proposal_pb2, transaction_pb2
+
+from chaincode.stub import KeyModification
+
+log = logging.getLogger(__name__)
+
+Message = chaincode_shim_pb2.ChaincodeMessage
+
+# The Go shim replaces an empty range start with this key: the peer treats "" as "no key".
+EMPTY_START_KEY = "\x01"
+VALIDATION_PARAMETER = transaction_pb2.MetaDataKeys.Name(transaction_pb2.VALIDATION_PARAMETER)
+
+
+class PeerLink(Protocol):
+    def request(self, channel_id: str, tx_id: str, kind: int, payload: bytes) -> bytes:
+        """Send one request for a transaction; return the peer's RESPONSE payload or raise."""
+        ...
+
+
+class ProposalError(ValueError):
+    """The proposal that came with a transaction cannot be decoded."""
+
+
+class ShimStub:
+    """One transaction's view of the ledger, backed by request/response messages to the peer."""
+
+    def __init__(self, link: PeerLink, channel_id: str, tx_id: str,
+                 signed_proposal: proposal_pb2.SignedProposal | None) -> None:
+        self._link = link
+        self.channel_id = channel_id
+        self.tx_id = tx_id
+        self.timestamp = 0.0
+        self.creator_msp = ""
+        self.creator_cert = b""
+        self.transient: dict[str, bytes] = {}
+        self.event: chaincode_event_pb2.ChaincodeEvent | None = None
+        self._open_queries: set[str] = set()
+        self._finished = False
+        if signed_proposal is not None and signed_proposal.proposal_bytes:
+            self._read_proposal(signed_proposal)
+
+    def _read_proposal(self, signed: proposal_pb2.SignedProposal) -> None:
+        try:
+            proposal = proposal_pb2.Proposal.FromString(signed.proposal_bytes)
+            if not proposal.header:
+                raise ProposalError("the transaction proposal has no header")
+            header = common_pb2.Header.FromString(proposal.header)
+            channel_header = common_pb2.ChannelHeader.FromString(header.channel_header)
+            signature_header = common_pb2.SignatureHeader.FromString(header.signature_header)
+            creator = identities_pb2.SerializedIdentity.FromString(signature_header.creator)
+            payload = proposal_pb2.ChaincodeProposalPayload.FromString(proposal.payload)
+        except ProposalError:
+            raise
+        except Exception as err:  # protobuf's DecodeError derives from Exception only
+            raise ProposalError(f"cannot decode the transaction proposal: {err}") from None
+        stamp = channel_header.timestamp
+        self.timestamp = stamp.seconds + stamp.nanos / 1_000_000_000
+        self.creator_msp = creator.mspid
+        self.creator_cert = bytes(creator.id_bytes)
+        self.transient = {name: bytes(value) for name, value in payload.TransientMap.items()}
+
+    # -- world state -------------------------------------------------------
+    def get_state(self, key: str) -> bytes | None:
+        return self._get(Message.GET_STATE, "", key)
+
+    def put_state(self, key: str, value: bytes) -> None:
+        _require_key(key)
+        self._call(Message.PUT_STATE, chaincode_shim_pb2.PutState(key=key, value=value))
+
+    def delete_state(self, key: str) -> None:
+        _require_key(key)
+        self._call(Message.DEL_STATE, chaincode_shim_pb2.DelState(key=key))
+
+    def get_state_by_range(self, start: str, end: str) -> Iterator[tuple[str, bytes]]:
+        request = chaincode_shim_pb2.GetStateByRange(startKey=start or EMPTY_START_KEY, endKey=end)
+        for raw in self._query(Message.GET_STATE_BY_RANGE, request):
+            kv = kv_query_result_pb2.KV.FromString(raw)
+            yield kv.key, bytes(kv.value)
+
+    def get_history_for_key(self, key: str) -> Iterator[KeyModification]:
+        for raw in self._query(Message.GET_HISTORY_FOR_KEY, chaincode_shim_pb2.GetHistoryForKey(key=key)):
+            mod = kv_query_result_pb2.KeyModification.FromString(raw)
+            stamp = mod.timestamp.seconds + mod.timestamp.nanos / 1_000_000_000
+            yield KeyModification(mod.tx_id, stamp, bytes(mod.value), mod.is_delete)
+
+    # -- private data --------------------------------------------------------
+    def get_private_data(self, collection: str, key: str) -> bytes | None:
+        _require_collection(collection)
+        return self._get(Message.GET_STATE, collection, key)
+
+    def get_private_data_hash(self, collection: str, key: str) -> bytes | None:
+        _require_collection(collection)
+        return self._get(Message.GET_PRIVATE_DATA_HASH, collection, key)
+
+    def put_private_data(self, collection: str, key: str, value: bytes) -> None:
+        _require_collection(collection)
+        _require_key(key)
+        self._call(Message.PUT_STATE, chaincode_shim_pb2.PutState(key=key, value=value, collection=collection))
+
+    def delete_private_data(self, collection: str, key: str) -> None:
+        _require_collection(collection)
+        _require_key(key)
+        self._call(Message.DEL_STATE, chaincode_shim_pb2.DelState(key=key, collection=collection))
+
+    # -- key-level endorsement ---------------------------------------------
+    def set_state_validation_parameter(self, key: str, policy: bytes, collection: str = "") -> None:
+        """Attach a serialized ``common.ApplicationPolicy`` to a key (state-based endorsement)."""
+        _require_key(key)
+        metadata = chaincode_shim_pb2.StateMetadata(metakey=VALIDATION_PARAMETER, value=policy)
+        self._call(Message.PUT_STATE_METADATA,
+                   chaincode_shim_pb2.PutStateMetadata(key=key, collection=collection, metadata=metadata))
+
+    def get_state_validation_parameter(self, key: str, collection: str = "") -> bytes | None:
+        raw = self._call(Message.GET_STATE_METADATA,
+                         chaincode_shim_pb2.GetStateMetadata(key=key, collection=collection))
+        entries = chaincode_shim_pb2.StateMetadataResult.FromString(raw).entries
+        found = {entry.metakey: bytes(entry.value) for entry in entries}
+        return found.get(VALIDATION_PARAMETER) or None
+
+    # -- events ------------------------------------------------------------
+    def set_event(self, name: str, payload: bytes) -> None:
+        """Like the Go shim: only name and payload; the peer fills in chaincode id and tx id."""
+        if not name:
+            raise ValueError("event name must not be empty")
+        self.event = chaincode_event_pb2.ChaincodeEvent(event_name=name, payload=payload)
+
+    # -- completion --------------------------------------------------------
+    def finish(self) -> None:
+        """Close result iterators the contract left open; no requests are sent after this."""
+        for query_id in sorted(self._open_queries):
+            self._close_query(query_id)
+        self._finished = True
+
+    # -- plumbing ----------------------------------------------------------
+    def _call(self, kind: int, request) -> bytes:
+        return self._link.request(self.channel_id, self.tx_id, kind, request.SerializeToString())
+
+    def _get(self, kind: int, collection: str, key: str) -> bytes | None:
+        value = self._call(kind, chaincode_shim_pb2.GetState(key=key, collection=collection))
+        return value or None  # the peer answers a missing key with an empty payload
+
+    def _query(self, kind: int, request) -> Iterator[bytes]:
+        """Results of a range or history query, fetching further pages with QUERY_STATE_NEXT."""
+        response = chaincode_shim_pb2.QueryResponse.FromString(self._call(kind, request))
+        query_id = response.id
+        if response.has_more:
+            self._open_queries.add(query_id)
+        try:
+            while True:
+                for result in response.results:
+                    yield bytes(result.resultBytes)
+                if not response.has_more:
+                    self._open_queries.discard(query_id)
+                    return
+                raw = self._call(Message.QUERY_STATE_NEXT, chaincode_shim_pb2.QueryStateNext(id=query_id))
+                response = chaincode_shim_pb2.QueryResponse.FromString(raw)
+        finally:
+            if query_id in self._open_queries and not self._finished:
+                self._close_query(query_id)
+
+    def _close_query(self, query_id: str) -> None:
+        """Best effort: the peer also drops a transaction's iterators when it completes."""
+        self._open_queries.discard(query_id)
+        try:
+            self._call(Message.QUERY_STATE_CLOSE, chaincode_shim_pb2.QueryStateClose(id=query_id))
+        except Exception as err:
+            log.debug("[%s] closing query %s failed: %s", self.tx_id[:8], query_id, err)
+
+
+def _require_key(key: str) -> None:
+    if not key:
+        raise ValueError("key must not be empty")
+
+
+def _require_collection(collection: str) -> None:
+    if not collection:
+        raise ValueError("collection must not be empty")

@@ -1,0 +1,1 @@
+"""The ``ecoledger`` command line: a thin shell over ``network`` and ``client.gateway``."""

@@ -1,0 +1,256 @@
+"""Registry contract on the in-memory ledger: bootstrap, reads, parameters, identity."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from chaincode.app import build_router
+from chaincode.contracts import all_contracts
+from chaincode.contracts.registry import BOOTSTRAP_KEY, RegistryContract
+from chaincode.memory import MemoryLedger, make_identity
+from chaincode.router import STATUS_OK, STATUS_REFUSED
+
+MEMBERS = [
+    {"msp_id": "BJMSP", "code": "BJ", "name": "北京市生态环境局", "kind": "region"},
+    {"msp_id": "TJMSP", "code": "TJ", "name": "天津市生态环境局", "kind": "region"},
+    {"msp_id": "HEMSP", "code": "HE", "name": "河北省生态环境厅", "kind": "region"},
+    {"msp_id": "JJJMSP", "code": "JJJ", "name": "京津冀协同办公室", "kind": "coordinator"},
+]
+PARAMETERS = {"max_transfer_tons": 5000, "fee_basis_points": 25, "regions": ["BJ", "TJ", "HE"]}
+
+BJ_ADMIN = make_identity("BJMSP", "bj-admin", ou="admin")
+TJ_ADMIN = make_identity("TJMSP", "tj-admin", ou="admin")
+COORDINATOR_ADMIN = make_identity("JJJMSP", "jjj-admin", ou="admin")
+COORDINATOR_CLERK = make_identity("JJJMSP", "jjj-clerk", role="regulator")
+BJ_USER = make_identity("BJMSP", "alice", role="enterprise", region="BJ", entity="E-0042")
+OUTSIDER_ADMIN = make_identity("SHMSP", "sh-admin", ou="admin")
+
+
+@pytest.fixture
+def ledger() -> MemoryLedger:
+    return MemoryLedger(build_router())
+
+
+@pytest.fixture
+def bootstrapped(ledger: MemoryLedger) -> MemoryLedger:
+    ledger.result(ledger.submit(BJ_ADMIN, "Registry:Bootstrap", members=MEMBERS, parameters=PARAMETERS))
+    return ledger
+
+
+def refused(ledger: MemoryLedger, who, function: str, expected: str, **args) -> str:
+    """Submit a call that must be refused: status 400, message naming the thing, nothing written."""
+    state_before = dict(ledger.state)
+    events_before = list(ledger.events)
+    response = ledger.submit(who, function, **args)
+    assert response.status == STATUS_REFUSED, response
+    assert expected in response.message
+    assert ledger.state == state_before
+    assert ledger.events == events_before
+    return response.message
+
+
+class TestBootstrap:
+    def test_writes_every_member_and_parameter_and_emits_one_event(self, ledger):
+        result = ledger.result(ledger.submit(BJ_ADMIN, "Registry:Bootstrap", members=MEMBERS, parameters=PARAMETERS))
+
+        assert result == {"changed": True, "members": 4, "parameters": 3}
+        assert ledger.result(ledger.evaluate(BJ_USER, "Registry:Member", msp_id="HEMSP")) == MEMBERS[2]
+        assert ledger.result(ledger.evaluate(BJ_USER, "Registry:Parameters")) == PARAMETERS
+        assert ledger.events == [("ConsortiumBootstrapped", {
+            "members": ["BJMSP", "HEMSP", "JJJMSP", "TJMSP"],
+            "parameters": ["fee_basis_points", "max_transfer_tons", "regions"],
+            "by": {"msp_id": "BJMSP", "name": "bj-admin"},
+        })]
+        assert set(ledger.state) == {"member:BJMSP", "member:TJMSP", "member:HEMSP", "member:JJJMSP",
+                                     "param:max_transfer_tons", "param:fee_basis_points", "param:regions",
+                                     BOOTSTRAP_KEY}
+
+    def test_repeating_identical_content_is_a_successful_no_op(self, bootstrapped):
+        state_before = dict(bootstrapped.state)
+        reordered = list(reversed(MEMBERS))
+
+        response = bootstrapped.submit(TJ_ADMIN, "Registry:Bootstrap", members=reordered, parameters=PARAMETERS)
+
+        assert response.status == STATUS_OK
+        assert bootstrapped.result(response) == {"changed": False}
+        assert bootstrapped.state == state_before
+        assert len(bootstrapped.events) == 1
+
+    def test_repeating_the_original_content_stays_a_no_op_after_a_parameter_changed(self, bootstrapped):
+        bootstrapped.result(bootstrapped.submit(COORDINATOR_ADMIN, "Registry:SetParameter",
+                                                name="max_transfer_tons", value=6000))
+        state_before = dict(bootstrapped.state)
+
+        response = bootstrapped.submit(BJ_ADMIN, "Registry:Bootstrap", members=MEMBERS, parameters=PARAMETERS)
+
+        assert bootstrapped.result(response) == {"changed": False}
+        assert bootstrapped.state == state_before
+        assert bootstrapped.result(bootstrapped.evaluate(BJ_USER, "Registry:Parameters"))["max_transfer_tons"] == 6000
+
+    def test_refuses_different_content_after_bootstrap(self, bootstrapped):
+        changed = dict(PARAMETERS, max_transfer_tons=1)
+        message = refused(bootstrapped, BJ_ADMIN, "Registry:Bootstrap", "already bootstrapped",
+                          members=MEMBERS, parameters=changed)
+        assert "Registry:SetParameter" in message
+        assert "bj-admin" in message
+
+    def test_refuses_an_extra_member_after_bootstrap(self, bootstrapped):
+        extra = MEMBERS + [{"msp_id": "SHMSP", "code": "SH", "name": "上海", "kind": "region"}]
+        refused(bootstrapped, BJ_ADMIN, "Registry:Bootstrap", "already bootstrapped",
+                members=extra, parameters=PARAMETERS)
+
+    def test_refuses_a_caller_who_is_not_an_admin(self, ledger):
+        message = refused(ledger, BJ_USER, "Registry:Bootstrap", "requires an organization admin",
+                          members=MEMBERS, parameters=PARAMETERS)
+        assert "alice@BJMSP" in message
+
+    def test_refuses_an_admin_whose_organization_is_not_among_members(self, ledger):
+        refused(ledger, OUTSIDER_ADMIN, "Registry:Bootstrap", "organization SHMSP is not among members",
+                members=MEMBERS, parameters=PARAMETERS)
+
+    @pytest.mark.parametrize("change, expected", [
+        (lambda m: m.clear(), "members must be a non-empty list"),
+        (lambda m: m.__setitem__(1, "TJMSP"), "members[1] must be an object"),
+        (lambda m: m[1].update(region="TJ"), "members[1] has unknown field(s) region"),
+        (lambda m: m[2].pop("kind"), "members[2] is missing field(s) kind"),
+        (lambda m: m[1].update(msp_id="TJ MSP"), "members[1].msp_id must be"),
+        (lambda m: m[1].update(msp_id=7), "members[1].msp_id must be"),
+        (lambda m: m[1].update(code="tj"), "members[1].code must be 2-16 uppercase"),
+        (lambda m: m[1].update(code="T"), "members[1].code must be"),
+        (lambda m: m[1].update(name="  "), "members[1].name must be a non-empty string"),
+        (lambda m: m[1].update(kind="city"), "members[1].kind must be one of region, coordinator, got 'city'"),
+        (lambda m: m[3].update(msp_id="BJMSP"), "members[3].msp_id BJMSP appears twice (also members[0])"),
+        (lambda m: m[2].update(code="TJ"), "members[2].code TJ appears twice (also members[1])"),
+    ])
+    def test_refuses_invalid_members_naming_the_field(self, ledger, change, expected):
+        members = copy.deepcopy(MEMBERS)
+        change(members)
+        refused(ledger, BJ_ADMIN, "Registry:Bootstrap", expected, members=members, parameters=PARAMETERS)
+
+    def test_refuses_members_that_are_not_a_list(self, ledger):
+        refused(ledger, BJ_ADMIN, "Registry:Bootstrap", "members must be a non-empty list",
+                members={"BJMSP": "BJ"}, parameters=PARAMETERS)
+
+    @pytest.mark.parametrize("parameters, expected", [
+        ([["max_transfer_tons", 5000]], "parameters must be an object"),
+        ({"9lives": 1}, "parameters name '9lives' must be a parameter name"),
+        ({"fee rate": 1}, "parameters name 'fee rate' must be a parameter name"),
+        ({"fee_rate": 0.25}, "parameters.fee_rate is a fraction (0.25)"),
+        ({"limits": {"BJ": [1, 2.5]}}, "parameters.limits.BJ[1] is a fraction (2.5)"),
+        ({"fee_rate": None}, "parameters.fee_rate must not be null"),
+    ])
+    def test_refuses_invalid_parameters_naming_the_field(self, ledger, parameters, expected):
+        refused(ledger, BJ_ADMIN, "Registry:Bootstrap", expected, members=MEMBERS, parameters=parameters)
+
+    def test_accepts_a_consortium_without_coordinator_and_without_parameters(self, ledger):
+        regions_only = [m for m in MEMBERS if m["kind"] == "region"]
+        result = ledger.result(ledger.submit(BJ_ADMIN, "Registry:Bootstrap", members=regions_only, parameters={}))
+        assert result == {"changed": True, "members": 3, "parameters": 0}
+
+
+class TestReads:
+    def test_members_lists_every_member_ordered_by_msp_id(self, bootstrapped):
+        listed = bootstrapped.result(bootstrapped.evaluate(BJ_USER, "Registry:Members"))
+        assert [m["msp_id"] for m in listed] == ["BJMSP", "HEMSP", "JJJMSP", "TJMSP"]
+        assert listed[2] == MEMBERS[3]
+
+    def test_members_is_empty_before_bootstrap(self, ledger):
+        assert ledger.result(ledger.evaluate(BJ_USER, "Registry:Members")) == []
+
+    def test_member_reports_an_unknown_organization_as_not_found(self, bootstrapped):
+        response = bootstrapped.evaluate(BJ_USER, "Registry:Member", msp_id="SHMSP")
+        assert response.status == STATUS_REFUSED
+        assert response.message == "member organization SHMSP does not exist"
+
+    def test_member_refuses_a_non_string_msp_id(self, bootstrapped):
+        response = bootstrapped.evaluate(BJ_USER, "Registry:Member", msp_id=["BJMSP"])
+        assert response.status == STATUS_REFUSED
+        assert response.message == "msp_id must be a non-empty string"
+
+    def test_parameters_is_empty_before_bootstrap(self, ledger):
+        assert ledger.result(ledger.evaluate(BJ_USER, "Registry:Parameters")) == {}
+
+
+class TestSetParameter:
+    def test_coordinator_admin_changes_a_parameter_and_an_event_reports_old_and_new(self, bootstrapped):
+        result = bootstrapped.result(bootstrapped.submit(COORDINATOR_ADMIN, "Registry:SetParameter",
+                                                         name="fee_basis_points", value=30))
+
+        assert result == {"name": "fee_basis_points", "old": 25, "new": 30, "changed": True}
+        assert bootstrapped.result(bootstrapped.evaluate(BJ_USER, "Registry:Parameters"))["fee_basis_points"] == 30
+        assert bootstrapped.events[-1] == ("ParameterChanged", {
+            "name": "fee_basis_points", "old": 25, "new": 30,
+            "by": {"msp_id": "JJJMSP", "name": "jjj-admin"},
+        })
+
+    def test_a_new_parameter_has_no_old_value(self, bootstrapped):
+        result = bootstrapped.result(bootstrapped.submit(COORDINATOR_ADMIN, "Registry:SetParameter",
+                                                         name="audit.sample_per_mille", value=50))
+        assert result["old"] is None
+        assert bootstrapped.state["param:audit.sample_per_mille"] == b"50"
+
+    def test_setting_the_same_value_changes_nothing(self, bootstrapped):
+        state_before = dict(bootstrapped.state)
+        result = bootstrapped.result(bootstrapped.submit(COORDINATOR_ADMIN, "Registry:SetParameter",
+                                                         name="fee_basis_points", value=25))
+        assert result == {"name": "fee_basis_points", "value": 25, "changed": False}
+        assert bootstrapped.state == state_before
+        assert len(bootstrapped.events) == 1
+
+    def test_true_is_not_the_same_value_as_one(self, bootstrapped):
+        bootstrapped.result(bootstrapped.submit(COORDINATOR_ADMIN, "Registry:SetParameter", name="flag", value=1))
+        result = bootstrapped.result(bootstrapped.submit(COORDINATOR_ADMIN, "Registry:SetParameter",
+                                                         name="flag", value=True))
+        assert result["changed"] is True
+
+    def test_refuses_an_admin_of_a_region_member(self, bootstrapped):
+        refused(bootstrapped, BJ_ADMIN, "Registry:SetParameter", "BJMSP is a region member",
+                name="fee_basis_points", value=1)
+
+    def test_refuses_a_coordinator_user_who_is_not_an_admin(self, bootstrapped):
+        refused(bootstrapped, COORDINATOR_CLERK, "Registry:SetParameter",
+                "requires an organization admin; jjj-clerk@JJJMSP (regulator) is not an admin",
+                name="fee_basis_points", value=1)
+
+    def test_refuses_an_organization_outside_the_consortium(self, bootstrapped):
+        refused(bootstrapped, OUTSIDER_ADMIN, "Registry:SetParameter",
+                "organization SHMSP is not a registered consortium member", name="fee_basis_points", value=1)
+
+    def test_refuses_everyone_before_bootstrap(self, ledger):
+        refused(ledger, COORDINATOR_ADMIN, "Registry:SetParameter",
+                "organization JJJMSP is not a registered consortium member", name="fee_basis_points", value=1)
+
+    @pytest.mark.parametrize("name, value, expected", [
+        ("", 1, "name must be a parameter name"),
+        ("fee:rate", 1, "name must be a parameter name (a letter, then letters, digits, '_' or '.', at most 64), "
+                        "got 'fee:rate'"),
+        ("fee_rate", 0.5, "value is a fraction (0.5)"),
+        ("fee_rate", None, "value must not be null"),
+    ])
+    def test_refuses_invalid_input_naming_the_field(self, bootstrapped, name, value, expected):
+        refused(bootstrapped, COORDINATOR_ADMIN, "Registry:SetParameter", expected, name=name, value=value)
+
+    def test_refuses_a_missing_value(self, bootstrapped):
+        refused(bootstrapped, COORDINATOR_ADMIN, "Registry:SetParameter",
+                "Registry:SetParameter: missing field(s) value", name="fee_basis_points")
+
+
+class TestWhoAmI:
+    def test_reports_the_attributes_from_the_callers_certificate(self, ledger):
+        assert ledger.result(ledger.evaluate(BJ_USER, "Registry:WhoAmI")) == {
+            "msp_id": "BJMSP", "name": "alice", "role": "enterprise", "region": "BJ", "entity": "E-0042",
+            "admin": False,
+        }
+
+    def test_reports_an_admin(self, ledger):
+        who = ledger.result(ledger.evaluate(COORDINATOR_ADMIN, "Registry:WhoAmI"))
+        assert who["admin"] is True
+        assert who["role"] == ""
+
+
+def test_the_chaincode_serves_the_registry():
+    assert any(isinstance(contract, RegistryContract) for contract in all_contracts())
+    assert {"Registry:Bootstrap", "Registry:Members", "Registry:Member", "Registry:Parameters",
+            "Registry:SetParameter", "Registry:WhoAmI"} <= set(build_router().functions)
