@@ -25,6 +25,7 @@ from network.configtx import genesis_block, write_configtx
 from network.errors import NetworkError
 from network.layout import Layout
 from network.lifecycle import Lifecycle, package
+from network.onboarding import add_admins_to_wallet
 from network.processes import NodeSpec, ProcessTable, health_status, is_healthy
 
 Progress = Callable[[str], None]
@@ -146,6 +147,7 @@ class Network:
         phase("chaincode servers", lambda: self._chaincode_servers(progress))
         phase("chaincode lifecycle", lambda: self._deploy(progress))
         phase("consortium registry", lambda: self._bootstrap_registry(progress))
+        progress("wallet: " + ", ".join(add_admins_to_wallet(self)))
         self._save_state(complete=True)
         report.package_ids = self.package_ids
         return report

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 import click
 
+from client.gateway import SyncContract
+from client.session import Session
 from network.bootstrap import Network, resolve
 
 
@@ -17,16 +18,22 @@ class AppContext:
     identity: str | None
     as_json: bool
     debug: bool
-    _gateways: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
     def network(self) -> Network:
         return Network(resolve(self.consortium_file))
 
+    @cached_property
+    def session(self) -> Session:
+        return Session(self.network)
+
+    def contract(self, channel: str | None = None) -> SyncContract:
+        """The chaincode on ``channel`` (default: the all-members channel) as the --as identity."""
+        return self.session.contract(self.identity, channel)
+
     def close(self) -> None:
-        for gateway in self._gateways.values():
-            gateway.close()
-        self._gateways.clear()
+        if "session" in self.__dict__:
+            self.session.close()
 
 
 pass_app = click.make_pass_decorator(AppContext)

@@ -2,33 +2,38 @@
 
 from __future__ import annotations
 
-import sys
+from typing import Any
 
 import click
 
 from client.cli.context import AppContext
+from client.cli.errors import CommandError
+from client.cli.identity_commands import identity_group
+from client.cli.ledger_commands import ledger_group, registry_group
 from client.cli.network_commands import network_group
+from client.gateway import GatewayError, WalletError
 from network.errors import NetworkError
 
-COMMAND_GROUPS = [network_group]
+COMMAND_GROUPS = [network_group, identity_group, ledger_group, registry_group]
+
+# Errors that mean "your request failed", not "ecoledger has a bug".
+EXPECTED_ERRORS = (NetworkError, GatewayError, WalletError, CommandError)
 
 
-def _expected_errors() -> tuple[type[BaseException], ...]:
-    """Errors that mean "your request failed", not "ecoledger has a bug"."""
-    errors: list[type[BaseException]] = [NetworkError]
-    try:
-        from client.gateway import GatewayError, WalletError
+class EcoledgerGroup(click.Group):
+    """Prints expected errors as ``error: <message>`` (the chaincode's own words for refusals)."""
 
-        errors += [GatewayError, WalletError]
-    except ImportError:  # pragma: no cover - gateway package always ships with the CLI
-        pass
-    from client.cli.errors import CommandError
-
-    errors.append(CommandError)
-    return tuple(errors)
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EXPECTED_ERRORS as err:
+            if ctx.obj is not None and ctx.obj.debug:
+                raise
+            click.echo(f"error: {getattr(err, 'chaincode_message', None) or err}", err=True)
+            ctx.exit(1)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=EcoledgerGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--as", "identity", envvar="ECOLEDGER_IDENTITY", metavar="IDENTITY",
               help="Wallet identity to act as (env ECOLEDGER_IDENTITY); see 'ecoledger identity list'.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")
@@ -53,20 +58,7 @@ for group in COMMAND_GROUPS:
 
 
 def main() -> None:
-    debug = "--debug" in sys.argv
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
-    except click.ClickException as err:
-        err.show()
-        sys.exit(err.exit_code)
-    except _expected_errors() as err:
-        if debug:
-            raise
-        click.echo(f"error: {err}", err=True)
-        sys.exit(1)
+    cli(prog_name="ecoledger")
 
 
 if __name__ == "__main__":

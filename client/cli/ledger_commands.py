@@ -1,0 +1,85 @@
+"""``ecoledger ledger ...`` and ``ecoledger registry ...``: what the ledger says, per organization."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import click
+
+from client.cli.context import AppContext, pass_app
+from client.cli.output import emit_json, record, show
+
+
+@click.group("ledger")
+def ledger_group() -> None:
+    """Chain height and current block hash as each organization's peer sees them."""
+
+
+@ledger_group.command("info")
+@click.option("--channel", help="One channel (default: every channel).")
+@pass_app
+def info(app: AppContext, channel: str | None) -> None:
+    """Height and current block hash per channel and organization (each asked as its org's admin)."""
+    consortium = app.network.consortium
+    channels = [c for c in consortium.channels if channel in (None, c.name)]
+    if not channels:
+        raise click.BadParameter(f"unknown channel {channel!r}", param_hint="--channel")
+    rows: list[dict[str, Any]] = []
+    for ch in channels:
+        for org in ch.orgs:
+            gateway = app.session.gateway(f"admin-{org.code.lower()}")
+            chain = gateway.get_network(ch.name).query_chain_info()
+            rows.append({"channel": ch.name, "org": org.code, "peer": org.peers[0].name, "height": chain.height,
+                         "current_block_hash": base64.b64encode(chain.current_block_hash).decode()})
+    show(rows, app.as_json, rows=[(r["channel"], r["org"], r["peer"], r["height"], r["current_block_hash"])
+                                  for r in rows], headers=("channel", "org", "peer", "height", "current block hash"))
+
+
+@click.group("registry")
+def registry_group() -> None:
+    """The consortium's member registry and rule parameters on the ledger."""
+
+
+@registry_group.command("members")
+@pass_app
+def members(app: AppContext) -> None:
+    """Member organizations as recorded on the all-members channel."""
+    result = app.contract().evaluate("Registry:Members")
+    show(result, app.as_json, rows=[(m["code"], m["msp_id"], m["kind"], m["name"]) for m in result],
+         headers=("code", "msp", "kind", "name"))
+
+
+@registry_group.command("parameters")
+@pass_app
+def parameters(app: AppContext) -> None:
+    """Rule parameters (changeable on-chain)."""
+    result = app.contract().evaluate("Registry:Parameters")
+    show(result, app.as_json, rows=[(k, json.dumps(v, ensure_ascii=False)) for k, v in sorted(result.items())],
+         headers=("parameter", "value"))
+
+
+@registry_group.command("set-parameter")
+@click.argument("name")
+@click.argument("value")
+@pass_app
+def set_parameter(app: AppContext, name: str, value: str) -> None:
+    """Set parameter NAME to VALUE (JSON; a bare word is a string). Coordinator admins only."""
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = value
+    result = app.contract().submit("Registry:SetParameter", {"name": name, "value": parsed})
+    record({"name": name, "value": parsed, "tx_id": result.tx_id, "block": result.block_number}, app.as_json)
+
+
+@registry_group.command("whoami")
+@pass_app
+def whoami(app: AppContext) -> None:
+    """The calling identity as the chaincode sees it (MSP and certificate attributes)."""
+    result = app.contract().evaluate("Registry:WhoAmI")
+    if app.as_json:
+        emit_json(result)
+    else:
+        record(result, False)

@@ -1,0 +1,78 @@
+"""Onboarding identities: registered with their organization's CA, enrolled into the wallet.
+
+Attributes are written into the certificate by the CA (``role``, ``region``,
+``entity``), so chaincode can trust them; the wallet only keeps a copy for display.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from chaincode.permits import is_valid_credit_code
+from client.gateway.identity import Wallet
+from network.errors import NetworkError
+
+if TYPE_CHECKING:
+    from network.bootstrap import Network
+
+ROLES = ("regulator", "enterprise", "monitor", "transporter", "facility", "auditor", "coordinator", "admin")
+
+
+def wallet_of(network: Network) -> Wallet:
+    return Wallet(network.layout.wallet_dir)
+
+
+def _attributes(network: Network, org_code: str, role: str, extra: dict[str, str]) -> dict[str, str]:
+    org = network.consortium.org(org_code)
+    if role not in ROLES:
+        raise NetworkError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    attrs = {"role": role, **extra}
+    if org.kind == "region":
+        attrs.setdefault("region", org.code)
+        if attrs["region"] != org.code:
+            raise NetworkError(f"region {attrs['region']!r} does not match organization {org.code}: "
+                               f"an identity's region is the region of the organization that issues it")
+    if role == "enterprise":
+        entity = attrs.get("entity", "")
+        if not entity:
+            raise NetworkError("an enterprise needs its unified social credit code: --attr entity=CODE")
+        if not is_valid_credit_code(entity):
+            raise NetworkError(f"entity {entity!r} is not a valid unified social credit code "
+                               f"(18 characters with a correct check character)")
+    for key, value in attrs.items():
+        if not key or "," in value or "=" in key or ":" in value:
+            raise NetworkError(f"attribute {key}={value!r}: names and values may not contain ',', '=' or ':'")
+    return attrs
+
+
+def register(network: Network, org_code: str, name: str, role: str,
+             extra: dict[str, str] | None = None) -> dict[str, Any]:
+    """Register ``name`` with the org's CA and put it in the wallet; repeating it is a no-op."""
+    org = network.consortium.org(org_code)
+    attrs = _attributes(network, org.code, role, dict(extra or {}))
+    wallet = wallet_of(network)
+    if name in wallet:
+        existing = wallet.get(name)
+        same = existing.org == org.code and {k: existing.attrs.get(k) for k in attrs} == attrs
+        if not same:
+            raise NetworkError(f"identity {name!r} already exists with different organization or attributes "
+                               f"({existing.org}, {existing.attrs})")
+        return {"name": name, "org": org.code, "msp_id": org.msp_id, "attrs": existing.attrs, "created": False}
+    ca = network.cas[org.code]
+    enrollment = ca.issue(name, "admin" if role == "admin" else "client",
+                          network.layout.org_dir(org) / "users" / name, attrs=attrs)
+    wallet.put(name, org.msp_id, org.code, enrollment.cert.read_bytes(), enrollment.key.read_bytes(), attrs)
+    return {"name": name, "org": org.code, "msp_id": org.msp_id, "attrs": attrs, "created": True}
+
+
+def add_admins_to_wallet(network: Network) -> list[str]:
+    """Each organization's admin (issued at bootstrap) as wallet identity ``admin-<org>``."""
+    wallet = wallet_of(network)
+    names = []
+    for org in network.consortium.organizations:
+        name = f"admin-{org.code.lower()}"
+        folder = network.layout.admin_dir(org) / "msp"
+        wallet.put(name, org.msp_id, org.code, (folder / "signcerts" / "cert.pem").read_bytes(),
+                   (folder / "keystore" / "key.pem").read_bytes(), {"role": "admin"})
+        names.append(name)
+    return names

@@ -1,0 +1,75 @@
+"""One real Fabric network per test session: brought up before the first test, purged after the last.
+
+It lives in its own home folder and port range (``ECOLEDGER_TEST_BASE_PORT``,
+default 27000), so a network started by ``make demo`` is never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from click.testing import CliRunner, Result
+
+from client.cli.main import cli
+from network import bootstrap
+from network.bootstrap import Network
+
+TEST_BASE_PORT = int(os.environ.get("ECOLEDGER_TEST_BASE_PORT", "27000"))
+
+
+@dataclass
+class Cli:
+    """Runs ``ecoledger`` in-process; ``ok`` and ``fails`` check the exit code."""
+
+    home: Path
+
+    def run(self, *args: str) -> Result:
+        env = {"ECOLEDGER_HOME": str(self.home), "ECOLEDGER_IDENTITY": ""}
+        return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+    def ok(self, *args: str) -> Result:
+        result = self.run(*args)
+        assert result.exit_code == 0, f"ecoledger {' '.join(args)} failed:\n{result.output}"
+        return result
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.ok("--json", *args).stdout)
+
+    def fails(self, *args: str) -> str:
+        """Run a command that must be refused; return its error line."""
+        result = self.run(*args)
+        assert result.exit_code != 0, f"ecoledger {' '.join(args)} unexpectedly succeeded:\n{result.output}"
+        return result.stderr.strip()
+
+
+@pytest.fixture(scope="session")
+def fabric_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    home = tmp_path_factory.mktemp("ecoledger-home")
+    previous = os.environ.get("ECOLEDGER_HOME")
+    os.environ["ECOLEDGER_HOME"] = str(home)
+    yield home
+    if previous is None:
+        os.environ.pop("ECOLEDGER_HOME", None)
+    else:
+        os.environ["ECOLEDGER_HOME"] = previous
+
+
+@pytest.fixture(scope="session")
+def network(fabric_home: Path) -> Iterator[Network]:
+    """The 京津冀 consortium on BFT, up for the whole session."""
+    net = Network(bootstrap.resolve("jingjinji", base_port=TEST_BASE_PORT))
+    try:
+        net.up(progress=lambda message: print(message, flush=True))
+        yield net
+    finally:
+        net.down(purge=True, progress=lambda message: None)
+
+
+@pytest.fixture(scope="session")
+def ecoledger(network: Network, fabric_home: Path) -> Cli:
+    return Cli(fabric_home)
