@@ -1,0 +1,148 @@
+"""The foundation on a real network: nodes, channels, chaincode, identities, BFT fault tolerance, restart."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from chaincode.memory import make_identity
+from client.gateway import GatewayError
+from client.session import Session
+from network.bootstrap import Network
+from network.onboarding import register, wallet_of
+
+from .conftest import Cli
+
+
+def _heights(ecoledger: Cli) -> dict[str, dict[str, int]]:
+    return ecoledger.json("network", "status")["heights"]
+
+
+def test_every_node_is_healthy_and_peers_agree_on_every_channel(ecoledger: Cli, network: Network) -> None:
+    status = ecoledger.json("network", "status")
+    kinds = sorted(n["kind"] for n in status["nodes"])
+    assert kinds.count("ca") == 4 and kinds.count("orderer") == 4
+    assert kinds.count("peer") == 4 and kinds.count("chaincode") == 4
+    assert all(n["health"] == "OK" for n in status["nodes"]), status["nodes"]
+    assert set(status["heights"]) == {"ecoledger", "bj-tj", "bj-hb", "tj-hb"}
+    for channel, peers in status["heights"].items():
+        assert len(set(peers.values())) == 1, f"{channel}: peers disagree {peers}"
+    assert status["heights"]["bj-tj"].keys() == {"peer0.bj.ecoledger", "peer0.tj.ecoledger"}
+
+
+def test_up_on_a_running_network_only_reports_it(ecoledger: Cli) -> None:
+    summary = ecoledger.json("network", "up")
+    assert summary["already_running"] is True
+    assert summary["consensus"] == "bft"
+    assert len(summary["chaincode"]["package_ids"]) == 4
+
+
+def test_ledger_info_shows_the_same_block_hash_at_every_org(ecoledger: Cli) -> None:
+    rows = ecoledger.json("ledger", "info", "--channel", "ecoledger")
+    assert {r["org"] for r in rows} == {"BJ", "TJ", "HB", "CO"}
+    assert len({(r["height"], r["current_block_hash"]) for r in rows}) == 1
+    assert len(base64.b64decode(rows[0]["current_block_hash"])) == 32
+
+
+def test_certificate_attributes_reach_the_chaincode(ecoledger: Cli) -> None:
+    ecoledger.ok("identity", "register", "--org", "HB", "--name", "hb-inspector", "--role", "regulator")
+    seen = ecoledger.json("--as", "hb-inspector", "registry", "whoami")
+    assert seen == {"msp_id": "HBMSP", "name": "hb-inspector", "role": "regulator", "region": "HB",
+                    "entity": "", "admin": False}
+
+
+def test_registering_twice_is_idempotent_and_conflicts_are_refused(ecoledger: Cli) -> None:
+    ecoledger.ok("identity", "register", "--org", "TJ", "--name", "tj-monitor", "--role", "monitor")
+    again = ecoledger.ok("identity", "register", "--org", "TJ", "--name", "tj-monitor", "--role", "monitor")
+    assert "already registered" in again.stdout
+    error = ecoledger.fails("identity", "register", "--org", "TJ", "--name", "tj-monitor", "--role", "regulator")
+    assert "already exists with different" in error
+    error = ecoledger.fails("identity", "register", "--org", "TJ", "--name", "x", "--role", "regulator",
+                            "--attr", "region=BJ")
+    assert "does not match organization TJ" in error
+    names = [row["name"] for row in ecoledger.json("identity", "list")]
+    assert "x" not in names and names.count("tj-monitor") == 1
+
+
+def test_users_of_two_organizations_evaluate_the_member_registry(ecoledger: Cli) -> None:
+    for identity in ("admin-bj", "admin-hb"):
+        members = ecoledger.json("--as", identity, "registry", "members")
+        assert [(m["code"], m["kind"]) for m in members] == [
+            ("BJ", "region"), ("CO", "coordinator"), ("HB", "region"), ("TJ", "region")]
+
+
+def test_submits_by_two_organizations_commit_and_are_seen_by_all(network: Network) -> None:
+    register(network, "BJ", "bj-reg-foundation", "regulator")
+    session = Session(network)
+    try:
+        by_coordinator = session.contract("admin-co").submit(
+            "Registry:SetParameter", {"name": "foundation_probe", "value": 1})
+        by_region = session.contract("bj-reg-foundation").submit(
+            "Enterprise:Register", {"entity": "91110000600037341L", "name": "Capital Steel", "region": "BJ"})
+        assert by_coordinator.tx_id != by_region.tx_id
+        assert by_region.block_number > 0
+        for reader in ("admin-tj", "admin-hb"):
+            contract = session.contract(reader)
+            assert contract.evaluate("Registry:Parameters")["foundation_probe"] == 1
+        enterprise = session.contract("admin-co").evaluate("Enterprise:Show", {"entity": "91110000600037341L"})
+        assert enterprise["region"] == "BJ"
+    finally:
+        session.close()
+
+
+def test_refused_submit_prints_the_chaincode_reason_and_changes_nothing(ecoledger: Cli) -> None:
+    before = ecoledger.json("--as", "admin-tj", "registry", "parameters")
+    heights = _heights(ecoledger)["ecoledger"]
+    error = ecoledger.fails("--as", "admin-bj", "registry", "set-parameter", "pollutants", '["CO2"]')
+    assert error == ("error: Registry:SetParameter is reserved to the coordinator organization; "
+                     "BJMSP is a region member")
+    assert ecoledger.json("--as", "admin-tj", "registry", "parameters") == before
+    assert _heights(ecoledger)["ecoledger"] == heights
+
+
+@pytest.mark.parametrize("msp_id", ["BJMSP", "ZZMSP"])
+def test_an_identity_the_channel_does_not_know_is_refused(network: Network, msp_id: str) -> None:
+    """A self-made certificate (not issued by any member CA) or an unknown MSP cannot transact."""
+    forged = make_identity(msp_id, "intruder", role="regulator", region="BJ")
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = f"intruder-{msp_id.lower()}"
+    wallet_of(network).put(name, msp_id, "BJ", forged.cert_pem, key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    session = Session(network)
+    try:
+        before = session.contract("admin-co").evaluate("Registry:Parameters")
+        with pytest.raises(GatewayError) as refused:
+            session.contract(name).submit("Registry:SetParameter", {"name": "intrusion", "value": 1})
+        text = str(refused.value).lower()
+        assert "access denied" in text or "creator" in text or "identity" in text or "certificate" in text, text
+        assert session.contract("admin-co").evaluate("Registry:Parameters") == before
+    finally:
+        session.close()
+
+
+def test_submits_commit_while_one_ordering_node_is_down(ecoledger: Cli, network: Network) -> None:
+    """SmartBFT with four nodes tolerates one fault."""
+    ecoledger.ok("network", "stop-node", "orderer.tj")
+    try:
+        status = {n["name"]: n["health"] for n in ecoledger.json("network", "status")["nodes"]}
+        assert status["orderer.tj.ecoledger"] == "stopped"
+        result = ecoledger.json("--as", "admin-co", "registry", "set-parameter", "bft_probe", "2")
+        assert result["block"] > 0
+        assert ecoledger.json("--as", "admin-hb", "registry", "parameters")["bft_probe"] == 2
+    finally:
+        ecoledger.ok("network", "start-node", "orderer.tj")
+
+
+def test_state_survives_down_and_up(ecoledger: Cli, network: Network) -> None:
+    ecoledger.json("--as", "admin-co", "registry", "set-parameter", "restart_probe", '"kept"')
+    ecoledger.ok("network", "down")
+    stopped = ecoledger.json("network", "status")
+    assert all(n["health"] == "stopped" for n in stopped["nodes"])
+    summary = ecoledger.json("network", "up")
+    assert summary["already_running"] is False
+    assert ecoledger.json("--as", "admin-bj", "registry", "parameters")["restart_probe"] == "kept"
+    for channel, peers in _heights(ecoledger).items():
+        assert len(set(peers.values())) == 1, f"{channel} after restart: {peers}"
