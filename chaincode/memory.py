@@ -31,6 +31,7 @@ from chaincode.stub import KeyModification
 class TestIdentity:
     msp_id: str
     cert_pem: bytes
+    key_pem: bytes = b""
 
 
 def make_identity(msp_id: str, name: str, ou: str = "client", **attrs: str) -> TestIdentity:
@@ -53,7 +54,8 @@ def make_identity(msp_id: str, name: str, ou: str = "client", **attrs: str) -> T
         .add_extension(x509.UnrecognizedExtension(ATTRIBUTE_EXTENSION_OID, payload), critical=False)
         .sign(key, hashes.SHA256())
     )
-    return TestIdentity(msp_id, cert.public_bytes(pem.Encoding.PEM))
+    key_pem = key.private_bytes(pem.Encoding.PEM, pem.PrivateFormat.PKCS8, pem.NoEncryption())
+    return TestIdentity(msp_id, cert.public_bytes(pem.Encoding.PEM), key_pem)
 
 
 @dataclass

@@ -5,9 +5,6 @@ from __future__ import annotations
 import base64
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-
 from chaincode.memory import make_identity
 from client.gateway import GatewayError
 from client.session import Session
@@ -107,17 +104,15 @@ def test_refused_submit_prints_the_chaincode_reason_and_changes_nothing(ecoledge
 def test_an_identity_the_channel_does_not_know_is_refused(network: Network, msp_id: str) -> None:
     """A self-made certificate (not issued by any member CA) or an unknown MSP cannot transact."""
     forged = make_identity(msp_id, "intruder", role="regulator", region="BJ")
-    key = ec.generate_private_key(ec.SECP256R1())
     name = f"intruder-{msp_id.lower()}"
-    wallet_of(network).put(name, msp_id, "BJ", forged.cert_pem, key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    wallet_of(network).put(name, msp_id, "BJ", forged.cert_pem, forged.key_pem)
     session = Session(network)
     try:
         before = session.contract("admin-co").evaluate("Registry:Parameters")
         with pytest.raises(GatewayError) as refused:
             session.contract(name).submit("Registry:SetParameter", {"name": "intrusion", "value": 1})
-        text = str(refused.value).lower()
-        assert "access denied" in text or "creator" in text or "identity" in text or "certificate" in text, text
+        text = str(refused.value)
+        assert "access denied" in text and "creator" in text, text
         assert session.contract("admin-co").evaluate("Registry:Parameters") == before
     finally:
         session.close()
