@@ -13,7 +13,7 @@ from network.bootstrap import Network
 
 from .conftest import Cli
 
-YANGTZE_BASE_PORT = int(os.environ.get("ECOLEDGER_TEST_BASE_PORT", "27000")) + 1000
+YANGTZE_BASE_PORT = int(os.environ.get("ECOLEDGER_TEST_BASE_PORT", "27000")) + 3000
 
 
 @pytest.fixture(scope="module")
