@@ -85,7 +85,7 @@ def _go() -> str:
 
 def _build(toolset: ToolSet, missing: list[str], progress: Callable[[str], None]) -> None:
     env = dict(os.environ, GOBIN=str(paths.bin_dir()), CGO_ENABLED="1" if toolset.cgo else "0",
-               GOFLAGS="-mod=mod")
+               GOFLAGS="-mod=mod -buildvcs=false")
     packages = [f"{toolset.module}/cmd/{name}" for name in missing]
     command = [_go(), "install"]
     if toolset.ldflags:
