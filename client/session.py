@@ -7,12 +7,12 @@ endpoint and TLS root come from the network layout, so nothing is configured twi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from client.gateway import SyncContract, SyncGateway, Wallet, WalletEntry, WalletError
-from network.bootstrap import Network
 
-ROLES = ("regulator", "enterprise", "monitor", "transporter", "facility", "auditor", "coordinator")
+if TYPE_CHECKING:
+    from network.bootstrap import Network
 
 
 class Session:

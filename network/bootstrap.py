@@ -17,6 +17,8 @@ from typing import Any, Callable
 
 import yaml
 
+from client.gateway import GatewayError
+from client.session import Session
 from network import binaries, channels, config, nodes
 from network.ca import OrgCA
 from network.commands import run_with_retry
@@ -148,6 +150,7 @@ class Network:
         phase("chaincode lifecycle", lambda: self._deploy(progress))
         phase("consortium registry", lambda: self._bootstrap_registry(progress))
         progress("wallet: " + ", ".join(add_admins_to_wallet(self)))
+        phase("service discovery", lambda: self._wait_for_discovery(progress))
         self._save_state(complete=True)
         report.package_ids = self.package_ids
         return report
@@ -221,6 +224,31 @@ class Network:
                        env=nodes.peer_cli_env(self.layout, org.peers[0]), attempts=10, delay=3.0,
                        what="bootstrapping the consortium registry")
         progress(f"  {len(c.organizations)} members and {len(c.parameters)} parameters on {channel.name}")
+
+    def _wait_for_discovery(self, progress: Progress, timeout: float = 90.0) -> None:
+        """Each organization's Gateway must find a majority of endorsers through discovery.
+
+        Gossip needs a few seconds after channel join to learn the other
+        organizations' peers; until then Gateway submits fail with "no peer
+        combination can satisfy the endorsement policy".
+        """
+        session = Session(self)
+        try:
+            for org in self.consortium.organizations:
+                contract = session.contract(f"admin-{org.code.lower()}")
+                deadline = time.monotonic() + timeout
+                while True:
+                    try:
+                        contract.endorse("Registry:Members")
+                        break
+                    except GatewayError as err:
+                        if time.monotonic() > deadline:
+                            raise NetworkError(f"{org.msp_id}: discovery did not find enough endorsers "
+                                               f"within {timeout:.0f}s: {err}") from None
+                        time.sleep(1.0)
+                progress(f"  {org.msp_id}: gateway endorses across organizations")
+        finally:
+            session.close()
 
     # -- down / status -------------------------------------------------------
     def down(self, purge: bool = False, progress: Progress = print) -> list[str]:

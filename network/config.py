@@ -226,15 +226,17 @@ def parse(data: Any, *, source: Path | None = None, base_port: int | None = None
 
 
 def resolve_path(name_or_path: str | None) -> Path:
-    """A bundled consortium name (``jingjinji``, ``yangtze``) or a file path; default 京津冀."""
+    """A file path, a bundled consortium (``jingjinji``, ``yangtze``) or an existing network's name.
+
+    Default: 京津冀.
+    """
     if not name_or_path:
         return paths.consortia_dir() / "jingjinji.yaml"
-    candidate = Path(name_or_path)
-    if candidate.exists():
-        return candidate
-    bundled = paths.consortia_dir() / f"{name_or_path}.yaml"
-    if bundled.exists():
-        return bundled
+    candidates = [Path(name_or_path), paths.consortia_dir() / f"{name_or_path}.yaml",
+                  paths.home_dir() / name_or_path / "consortium.yaml"]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
     raise ConfigError(f"consortium file {name_or_path!r} not found (bundled: jingjinji, yangtze)")
 
 

@@ -201,6 +201,20 @@ class SyncContract:
             )
         )
 
+    def endorse(
+        self,
+        function: str,
+        args: Mapping[str, Any] | None = None,
+        *,
+        transient: Mapping[str, Any] | None = None,
+        endorsing_organizations: Sequence[str] = (),
+    ) -> Transaction:
+        """Collect endorsements without submitting: proves discovery finds enough endorsers."""
+        proposal = self._contract.new_proposal(
+            function, args, transient=transient, endorsing_organizations=endorsing_organizations
+        )
+        return self._gateway.run(proposal.endorse())
+
     def submit(
         self,
         function: str,
