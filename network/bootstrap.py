@@ -101,6 +101,11 @@ class Network:
     def ca_specs(self) -> list[NodeSpec]:
         return [ca.node_spec() for ca in self.cas.values()]
 
+    def _start_cas(self, progress: Progress) -> None:
+        for ca in self.cas.values():
+            ca.ensure_bootstrap_secret()
+        self._start(self.ca_specs(), progress)
+
     def chaincode_specs(self) -> list[NodeSpec]:
         ids = self.package_ids
         return [nodes.chaincode_server_spec(self.layout, o, ids[o.code])
@@ -138,7 +143,7 @@ class Network:
 
         phase("binaries", lambda: binaries.install(lambda m: progress("  " + m)))
         self._save_consortium()
-        phase("certificate authorities", lambda: self._start(self.ca_specs(), progress))
+        phase("certificate authorities", lambda: self._start_cas(progress))
         phase("identities", lambda: self._issue_identities(progress))
         phase("channel artifacts", self._channel_artifacts)
         phase("ordering service", lambda: self._start(
@@ -269,6 +274,8 @@ class Network:
         return self.processes.stop(name)
 
     def start_node(self, name: str) -> None:
+        for ca in self.cas.values():
+            ca.ensure_bootstrap_secret()
         spec = next((s for s in self.all_specs() if s.name == name), None)
         if spec is None:
             raise NetworkError(f"no node named {name!r}; known: {', '.join(s.name for s in self.all_specs())}")

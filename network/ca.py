@@ -63,13 +63,19 @@ class OrgCA:
     def org_msp_dir(self) -> Path:
         return self.home / "msp"
 
-    def _bootstrap_password(self) -> str:
-        secret_file = self.server_dir / "bootstrap-secret"
-        if not secret_file.exists():
+    @property
+    def _secret_file(self) -> Path:
+        return self.server_dir / "bootstrap-secret"
+
+    def ensure_bootstrap_secret(self) -> None:
+        """Create the bootstrap admin's password once, before the CA first starts."""
+        if not self._secret_file.exists():
             self.server_dir.mkdir(parents=True, exist_ok=True)
-            secret_file.write_text(secrets.token_hex(12))
-            secret_file.chmod(0o600)
-        return secret_file.read_text().strip()
+            self._secret_file.write_text(secrets.token_hex(12))
+            self._secret_file.chmod(0o600)
+
+    def _bootstrap_password(self) -> str:
+        return self._secret_file.read_text().strip() if self._secret_file.exists() else ""
 
     def node_spec(self) -> NodeSpec:
         env = {
