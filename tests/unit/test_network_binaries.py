@@ -29,8 +29,9 @@ def test_osnadmin_has_no_version_flag_so_presence_counts(tmp_path: Path) -> None
     assert binaries.installed_version(osnadmin) == "present"
 
 
-def test_nothing_is_built_when_every_command_has_the_right_version(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A tools folder where every command reports the pinned version."""
     monkeypatch.setenv("ECOLEDGER_TOOLS", str(tmp_path))
     (tmp_path / "bin").mkdir()
     for toolset in binaries.TOOLSETS:
@@ -39,6 +40,11 @@ def test_nothing_is_built_when_every_command_has_the_right_version(tmp_path: Pat
     (tmp_path / "config").mkdir()
     for name in ("core.yaml", "orderer.yaml"):
         (tmp_path / "config" / name).write_text("{}")
+    return tmp_path
+
+
+def test_nothing_is_built_when_every_command_has_the_right_version(installed: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(binaries, "_build", lambda *args: pytest.fail("nothing should be rebuilt"))
     messages: list[str] = []
     versions = binaries.install(messages.append)
@@ -46,16 +52,8 @@ def test_nothing_is_built_when_every_command_has_the_right_version(tmp_path: Pat
     assert all("already installed" in m for m in messages)
 
 
-def test_a_wrong_version_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ECOLEDGER_TOOLS", str(tmp_path))
-    (tmp_path / "bin").mkdir()
-    for toolset in binaries.TOOLSETS:
-        for name in toolset.commands:
-            _fake_command(tmp_path / "bin", name, f"{name}:\n Version: {toolset.version}")
-    _fake_command(tmp_path / "bin", "peer", "peer:\n Version: 2.5.0")
-    (tmp_path / "config").mkdir()
-    for name in ("core.yaml", "orderer.yaml"):
-        (tmp_path / "config" / name).write_text("{}")
+def test_a_wrong_version_is_rebuilt(installed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_command(installed / "bin", "peer", "peer:\n Version: 2.5.0")
     built: list[list[str]] = []
     monkeypatch.setattr(binaries, "_build", lambda toolset, missing, progress: built.append(missing))
     binaries.install(lambda message: None)
