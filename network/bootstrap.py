@@ -230,7 +230,7 @@ class Network:
                        what="bootstrapping the consortium registry")
         progress(f"  {len(c.organizations)} members and {len(c.parameters)} parameters on {channel.name}")
 
-    def _wait_for_discovery(self, progress: Progress, timeout: float = 90.0) -> None:
+    def _wait_for_discovery(self, progress: Progress, timeout: float = 180.0) -> None:
         """Each organization's Gateway must find a majority of endorsers through discovery.
 
         Gossip needs a few seconds after channel join to learn the other

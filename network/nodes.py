@@ -98,6 +98,13 @@ def peer_spec(layout: Layout, peer: Peer) -> NodeSpec:
         "CORE_PEER_FILESYSTEMPATH": str(data / "production"),
         "CORE_LEDGER_SNAPSHOTS_ROOTDIR": str(data / "snapshots"),
         "CORE_OPERATIONS_LISTENADDRESS": f"127.0.0.1:{peer.operations_port}",
+        # Every organization runs an ordering node, so each MSP appears in every channel's orderer
+        # section; a peer may then check another org's gossip message against a channel that org's
+        # peers are not on and drop it for a while. Frequent alive messages and quick reconnects make
+        # membership (and so discovery) converge in seconds instead of minutes.
+        "CORE_PEER_GOSSIP_ALIVETIMEINTERVAL": "1s",
+        "CORE_PEER_GOSSIP_ALIVEEXPIRATIONTIMEOUT": "60s",
+        "CORE_PEER_GOSSIP_RECONNECTINTERVAL": "5s",
     }
     return NodeSpec(name=peer.name, kind="peer", command=[str(binaries.binary("peer")), "node", "start"],
                     env=env, cwd=node, ports=(peer.port, peer.chaincode_port, peer.operations_port),

@@ -11,15 +11,49 @@ Every purchase reads and writes the offer record, so concurrent buyers of the
 same offer conflict on that key (MVCC) and one of them is invalidated: the
 offer cannot be oversold.
 
+Price privacy on the network. Prices never appear in public state, events or
+arguments: the client sends ``price`` (whole fen per kg) and ``salt`` in the
+transient map, the public record keeps ``sha256(salt + price)``, and the
+cleartext goes to private data collections (``price_<MSP>`` holds one region
+plus the coordinator, ``price_<MSPa>_<MSPb>`` a pair of regions plus the
+coordinator). Nothing here ever reads private data while writing, so each
+write is a blind write and the client chooses the endorsing organizations:
+
+* ``ListOffer`` writes the asking price into every collection that contains
+  the seller's organization (its own and one per other region), so a buyer of
+  any region reads the ask on a peer of its own organization. The ask is shown
+  to every consortium reader while the offer is open, so any organization may
+  complete the endorsement majority.
+* ``Buy`` carries the ask the buyer read (price and salt) in the transient map;
+  the contract checks it against the offer's public hash, so a trade always
+  settles at the listed price, and writes the trade's price only into
+  ``price_collection(seller_msp, buyer_msp)``. The client asks exactly the
+  members of that collection to endorse (seller's and buyer's organizations
+  and the coordinator, which is the channel majority for a cross-region
+  trade); a same-region trade adds one more organization to reach the
+  majority, which learns nothing it could not read as the open offer's ask.
+* ``Price`` returns a trade's price to its two parties, the regulators of
+  their regions and the coordinator only; other organizations' peers do not
+  even hold it (a peer outside the collection keeps just the hash). Once an
+  offer is closed or cancelled its ask is readable by the seller's side and
+  the coordinator only.
+
+An offer is a fixed-price listing, so a market participant that read an open
+offer's ask knows the unit price its trades settle at; what stays with the two
+parties' organizations and the coordinator is each trade's price record
+(price, quantity, amount) once the listing is gone.
+
 Keys:
 
 * ``offer:<offer id>`` → ``{id, seller, seller_region, seller_msp, pollutant, vintage, quantity,
-  remaining, pending, sold, status, lots, trades, price_hash, price_collection, listed, closed}``
+  remaining, pending, sold, status, lots, trades, price_hash, price_collection, price_collections,
+  listed, closed}``
 * ``trade:<trade id>`` → ``{id, offer, seller, seller_region, seller_msp, buyer, buyer_region,
   buyer_msp, pollutant, vintage, quantity, cross_region, status, approvals_required, approvals,
   rejection, lots, price_hash, price_collection, created, settled}``
-* private ``price:<offer or trade id>`` in collection ``price_collection(seller_msp, buyer_msp)``
-  (offers: ``price_collection(seller_msp, seller_msp)``) → ``{kind, id, price, salt, hash, quantity, amount}``
+* private ``price:<offer id>`` in every collection of ``price_collections`` (the seller's own
+  ``price_collection`` first) and private ``price:<trade id>`` in the trade's ``price_collection``
+  → ``{kind, id, price, salt, hash, quantity, amount}``
 
 Offer ids are ``O-`` + 16 hex digits, trade ids ``T-`` + 16, from the transaction id.
 """
@@ -28,13 +62,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from chaincode.consortium import price_collection
+from chaincode import consortium
+from chaincode.consortium import REGION_KIND, price_collection
 from chaincode.context import TxContext
 from chaincode.contracts.enterprise import (
     acting_enterprise, acting_regulator, credit_level, enterprise, stamp_for, viewer,
 )
 from chaincode.contracts.permit import held_lots, load_lot, move_lots, new_id, rules_of, save_lot
-from chaincode.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from chaincode.errors import AccessDenied, Conflict, ContractError, InvalidInput, NotFound
 from chaincode.permits import lots as lot_states
 from chaincode.permits import prices, rules, scope
 from chaincode.permits.quantities import require_quantity, require_year
@@ -81,7 +116,7 @@ class MarketContract(Contract):
         plan = lot_states.take([lot for lot in candidates if rules.usable(lot)], quantity)
         escrow = [lot["id"] for lot in move_lots(ctx, plan, ids, stamp, "escrowed",
                                                  {"status": lot_states.ESCROWED, "offer": offer_id}, offer=offer_id)]
-        collection = price_collection(seller["msp_id"], seller["msp_id"])
+        collections = ask_collections(ctx, seller["msp_id"])
         private = prices.price_record("offer", offer_id, price, salt, quantity)
         offer = {
             "id": offer_id,
@@ -98,12 +133,14 @@ class MarketContract(Contract):
             "lots": escrow,
             "trades": [],
             "price_hash": private["hash"],
-            "price_collection": collection,
+            "price_collection": collections[0],
+            "price_collections": collections,
             "listed": stamp.record(),
             "closed": None,
         }
         ctx.put_json(OFFER_PREFIX + offer_id, offer)
-        ctx.put_private_json(collection, PRICE_PREFIX + offer_id, private)
+        for collection in collections:
+            ctx.put_private_json(collection, PRICE_PREFIX + offer_id, private)
         ctx.emit(EVENT_LISTED, {"offer": offer_id, "seller": entity, "region": seller["region"],
                                 "pollutant": pollutant, "vintage": vintage, "quantity": quantity,
                                 "price_hash": private["hash"], "tx_id": ctx.tx_id})
@@ -133,7 +170,8 @@ class MarketContract(Contract):
     # -- trades ------------------------------------------------------------------------------
     @transaction
     def buy(self, ctx: TxContext, offer_id: Any, quantity: Any) -> dict[str, Any]:
-        """An enterprise buys ``quantity`` kg of an offer; transient ``price`` and ``salt``.
+        """An enterprise buys ``quantity`` kg of an offer at its asking price; transient ``price`` and ``salt``
+        are the ask as ``Price`` returned it, checked against the offer's public hash.
 
         Same region: settled in this transaction. Across regions: pending until both regulators approve.
         """
@@ -150,6 +188,9 @@ class MarketContract(Contract):
         rules.check_buy(offer, entity, quantity)
         rules.check_not_frozen(seller, "sell allowances")
         scope.check_trade_scope(offer["pollutant"], seller["region"], buyer["region"], permit_rules)
+        if prices.price_hash(salt, price) != offer["price_hash"]:
+            raise InvalidInput(f"the price in the transient map does not match the asking price of offer {offer_id}; "
+                               f"read the ask with Market:Price and send its price and salt")
 
         stamp = stamp_for(ctx)
         ids = IdSequence(ctx.tx_id)
@@ -318,30 +359,64 @@ class MarketContract(Contract):
 
     @transaction
     def price(self, ctx: TxContext, id: Any) -> dict[str, Any]:
-        """The private unit price of an offer or a trade, for its parties, their regulators and the coordinator."""
+        """The private unit price of an offer (its ask) or of a trade, read from a collection this peer holds.
+
+        A trade's price: its parties, their regions' regulators and the coordinator. An open offer's ask:
+        every consortium reader (buyers need it); a closed or cancelled one: the seller's side and the
+        coordinator.
+        """
         reader = viewer(ctx, "Market:Price")
         if not isinstance(id, str) or not id.startswith(("O-", "T-")) or len(id) > 64:
             raise InvalidInput(f"id must be an offer id (O-...) or a trade id (T-...), got {id!r}")
         if id.startswith("O-"):
             record = load_offer(ctx, id)
-            allowed = reader.sees_offer_price(record)
-            parties = f"the seller {record['seller']}, the regulator of region {record['seller_region']}"
+            allowed = record["status"] == rules.OFFER_OPEN or reader.sees_offer_price(record)
+            parties = (f"offer {id} is {record['status']}; its asking price is readable by the seller "
+                       f"{record['seller']}, the regulator of region {record['seller_region']}")
+            collection = _ask_collection(record, ctx.caller.msp_id)
         else:
             record = load_trade(ctx, id)
             allowed = reader.sees_trade(record)
-            parties = (f"the seller {record['seller']}, the buyer {record['buyer']}, the regulators of regions "
+            parties = (f"the price of {id} is readable by the seller {record['seller']}, the buyer "
+                       f"{record['buyer']}, the regulators of regions "
                        f"{' and '.join(sorted({record['seller_region'], record['buyer_region']}))}")
+            collection = record["price_collection"]
         if not allowed:
-            raise AccessDenied(f"the price of {id} is readable by {parties} and the coordinator only")
-        collection = record["price_collection"]
-        private = ctx.get_private_json(collection, PRICE_PREFIX + id)
-        if private is None:
-            raise NotFound(f"the price of {id} is not stored on this peer (collection {collection}); "
-                           f"ask a peer of {record['seller_msp']}")
+            raise AccessDenied(f"{parties} and the coordinator only")
+        private = _read_price(ctx, collection, id, record["seller_msp"])
         return {**private, "collection": collection, "matches_public_hash": private["hash"] == record["price_hash"]}
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def ask_collections(ctx: TxContext, seller_msp: str) -> list[str]:
+    """Every price collection that contains the seller's organization: its own first, then one per other region."""
+    others = [member["msp_id"] for member in consortium.members(ctx)
+              if member["kind"] == REGION_KIND and member["msp_id"] != seller_msp]
+    return [price_collection(seller_msp, seller_msp), *(price_collection(seller_msp, msp) for msp in others)]
+
+
+def _ask_collection(offer: dict[str, Any], msp_id: str) -> str:
+    """The collection of the offer's ask that the caller's own organization holds."""
+    pair = price_collection(offer["seller_msp"], msp_id)
+    return pair if pair in offer.get("price_collections", ()) else offer["price_collection"]
+
+
+def _read_price(ctx: TxContext, collection: str, object_id: str, seller_msp: str) -> dict[str, Any]:
+    """The private price record; a peer outside the collection holds only its hash and refuses the read."""
+    key = PRICE_PREFIX + object_id
+    try:
+        private = ctx.get_private_json(collection, key)
+    except ContractError:
+        raise
+    except Exception as err:  # the peer's refusal, e.g. "private data matching public hash ... not available"
+        raise NotFound(f"the price of {object_id} is not held by this peer: collection {collection} is stored "
+                       f"only on peers of its member organizations ({err})") from None
+    if private is None:
+        raise NotFound(f"the price of {object_id} is not stored on this peer (collection {collection}); "
+                       f"ask a peer of {seller_msp}")
+    return private
 
 
 def load_offer(ctx: TxContext, offer_id: str) -> dict[str, Any]:

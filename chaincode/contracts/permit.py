@@ -66,16 +66,24 @@ class PermitContract(Contract):
         return lot
 
     @transaction
-    def surrender(self, ctx: TxContext, pollutant: Any, year: Any, quantity: Any) -> dict[str, Any]:
-        """An enterprise retires ``quantity`` kg against its emissions of ``year`` (vintages ≤ year, oldest first)."""
+    def surrender(self, ctx: TxContext, pollutant: Any, year: Any, quantity: Any,
+                  vintage: Any = None) -> dict[str, Any]:
+        """An enterprise retires ``quantity`` kg against its emissions of ``year`` (vintages ≤ year, oldest
+        first; only vintage ``vintage`` when given)."""
         holder = acting_enterprise(ctx, "Permit:Surrender")
         require_pollutant(pollutant, rules_of(ctx))
         require_year("year", year)
         require_quantity("quantity", quantity)
+        if vintage is not None:
+            require_year("vintage", vintage)
+            if vintage > year:
+                raise InvalidInput(f"allowances of vintage {vintage} cannot be surrendered for emission year {year}: "
+                                   f"a vintage counts for its own and later years only (no borrowing)")
         entity = holder["entity"]
-        candidates = [lot for lot in held_lots(ctx, entity, pollutant) if lot["vintage"] <= year]
+        candidates = [lot for lot in held_lots(ctx, entity, pollutant, vintage) if lot["vintage"] <= year]
         rules.check_not_frozen(holder, "surrender allowances")
-        rules.check_enough(entity, f"{pollutant} of vintage ≤ {year}", quantity, candidates)
+        what = f"{pollutant} of vintage {vintage}" if vintage is not None else f"{pollutant} of vintage ≤ {year}"
+        rules.check_enough(entity, what, quantity, candidates)
         stamp = stamp_for(ctx)
         ids = IdSequence(ctx.tx_id)
         surrender_id = new_id(ctx, ids, "S", SURRENDER_PREFIX)

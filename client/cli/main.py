@@ -7,14 +7,19 @@ from typing import Any
 import click
 
 from client.cli.context import AppContext
+from client.cli.enterprise_commands import enterprise_group
 from client.cli.errors import CommandError
+from client.cli.events_commands import events_group
 from client.cli.identity_commands import identity_group
 from client.cli.ledger_commands import ledger_group, registry_group
+from client.cli.market_commands import market_group
 from client.cli.network_commands import network_group
+from client.cli.permit_commands import permit_group
 from client.gateway import GatewayError, WalletError
 from network.errors import NetworkError
 
-COMMAND_GROUPS = [network_group, identity_group, ledger_group, registry_group]
+COMMAND_GROUPS = [network_group, identity_group, ledger_group, registry_group, enterprise_group, permit_group,
+                  market_group, events_group]
 
 # Errors that mean "your request failed", not "ecoledger has a bug".
 EXPECTED_ERRORS = (NetworkError, GatewayError, WalletError, CommandError)

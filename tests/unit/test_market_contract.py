@@ -23,7 +23,7 @@ def offer(world):
 @pytest.fixture
 def pending(world, offer):
     """HB cement bought 2 t of the offer across regions; the trade awaits both regulators."""
-    return world.buy(HB_CEMENT, offer["id"], 2_000, price=240)
+    return world.buy(HB_CEMENT, offer["id"], 2_000)
 
 
 class TestListing:
@@ -49,8 +49,10 @@ class TestListing:
         assert "price" not in offer
         assert offer["price_hash"] == price_hash(SALT, 250)
         assert offer["price_collection"] == "price_BJMSP"
-        stored = serialization.loads(world.ledger.private[("price_BJMSP", f"price:{offer['id']}")])
-        assert (stored["price"], stored["amount"]) == (250, 1_500_000)
+        assert offer["price_collections"] == ["price_BJMSP", "price_BJMSP_HBMSP", "price_BJMSP_TJMSP"]
+        for collection in offer["price_collections"]:
+            stored = serialization.loads(world.ledger.private[(collection, f"price:{offer['id']}")])
+            assert (stored["price"], stored["amount"]) == (250, 1_500_000)
         assert b"250" not in world.ledger.state[f"offer:{offer['id']}"].replace(offer["price_hash"].encode(), b"")
 
     def test_listing_draws_several_lots_and_leaves_the_rest(self, world):
@@ -112,9 +114,18 @@ class TestSameRegionPurchase:
                       offer_id=offer["id"], quantity=1)
 
     def test_the_trade_price_is_stored_for_both_parties_only(self, world, offer):
-        trade = world.buy(BJ_POWER, offer["id"], 1_000, price=260)
+        trade = world.buy(BJ_POWER, offer["id"], 1_000)
         assert trade["price_collection"] == "price_BJMSP"
-        assert world.query(ENTERPRISE[BJ_POWER], "Market:Price", id=trade["id"])["price"] == 260
+        assert trade["price_hash"] == offer["price_hash"]
+        assert world.query(ENTERPRISE[BJ_POWER], "Market:Price", id=trade["id"])["price"] == 250
+        assert [key for key in world.ledger.private if key[1] == f"price:{trade['id']}"] == [
+            ("price_BJMSP", f"price:{trade['id']}")]
+
+    def test_a_purchase_settles_only_at_the_asking_price(self, world, offer):
+        for transient in (priced(249), priced(250, salt="another-salt-of-16")):
+            world.refused(ENTERPRISE[BJ_POWER], "Market:Buy", "the price in the transient map does not match the "
+                          f"asking price of offer {offer['id']}; read the ask with Market:Price",
+                          transient=transient, offer_id=offer["id"], quantity=1_000)
 
     def test_a_buyer_cannot_buy_its_own_offer(self, world, offer):
         world.refused(ENTERPRISE[BJ_STEEL], "Market:Buy", f"enterprise {BJ_STEEL} cannot buy its own offer "
@@ -268,10 +279,12 @@ class TestPricePrivacy:
         who = {"HB_CEMENT": ENTERPRISE[HB_CEMENT], "BJ_STEEL": ENTERPRISE[BJ_STEEL], "BJ": REGULATOR["BJ"],
                "HB": REGULATOR["HB"], "COORDINATOR": COORDINATOR}[reader]
         price = world.query(who, "Market:Price", id=pending["id"])
-        assert (price["price"], price["quantity"], price["amount"]) == (240, 2_000, 480_000)
+        assert (price["price"], price["quantity"], price["amount"]) == (250, 2_000, 500_000)
         assert price["collection"] == "price_BJMSP_HBMSP"
         assert price["matches_public_hash"] is True
-        assert pending["price_hash"] == price_hash(SALT, 240)
+        assert pending["price_hash"] == price_hash(SALT, 250)
+        assert [key for key in world.ledger.private if key[1] == f"price:{pending['id']}"] == [
+            ("price_BJMSP_HBMSP", f"price:{pending['id']}")]
 
     def test_other_enterprises_and_other_regions_cannot_read_it(self, world, pending):
         for who in (ENTERPRISE[BJ_POWER], REGULATOR["TJ"], ENTERPRISE[TJ_CHEMICAL]):
@@ -279,11 +292,37 @@ class TestPricePrivacy:
                                 f"{BJ_STEEL}, the buyer {HB_CEMENT}, the regulators of regions BJ and HB and the "
                                 "coordinator only", id=pending["id"])
 
-    def test_an_asking_price_is_readable_by_the_seller_side_only(self, world, offer):
-        assert world.query(REGULATOR["BJ"], "Market:Price", id=offer["id"])["price"] == 250
-        world.query_refused(ENTERPRISE[HB_CEMENT], "Market:Price", f"the price of {offer['id']} is readable by "
-                            f"the seller {BJ_STEEL}, the regulator of region BJ and the coordinator only",
-                            id=offer["id"])
+    @pytest.mark.parametrize("reader, collection", [
+        ("HB_CEMENT", "price_BJMSP_HBMSP"), ("TJ", "price_BJMSP_TJMSP"), ("BJ_POWER", "price_BJMSP"),
+        ("BJ", "price_BJMSP"), ("COORDINATOR", "price_BJMSP")])
+    def test_an_open_offer_shows_its_ask_from_a_collection_of_the_readers_organization(self, world, offer, reader,
+                                                                                        collection):
+        who = {"HB_CEMENT": ENTERPRISE[HB_CEMENT], "TJ": REGULATOR["TJ"], "BJ_POWER": ENTERPRISE[BJ_POWER],
+               "BJ": REGULATOR["BJ"], "COORDINATOR": COORDINATOR}[reader]
+        ask = world.query(who, "Market:Price", id=offer["id"])
+        assert (ask["price"], ask["salt"], ask["collection"], ask["matches_public_hash"]) == (
+            250, SALT, collection, True)
+
+    def test_a_closed_offer_shows_its_ask_to_the_seller_side_only(self, world, offer):
+        world.ok(ENTERPRISE[BJ_STEEL], "Market:CancelOffer", offer_id=offer["id"])
+        for who in (REGULATOR["BJ"], ENTERPRISE[BJ_STEEL], COORDINATOR):
+            assert world.query(who, "Market:Price", id=offer["id"])["price"] == 250
+        for who in (ENTERPRISE[HB_CEMENT], ENTERPRISE[BJ_POWER], REGULATOR["TJ"]):
+            world.query_refused(who, "Market:Price", f"offer {offer['id']} is cancelled; its asking price is "
+                                f"readable by the seller {BJ_STEEL}, the regulator of region BJ and the coordinator "
+                                "only", id=offer["id"])
+
+    def test_a_peer_outside_the_collection_refuses_the_read_with_a_clear_message(self, world, pending):
+        class HashOnlyStub(_MemoryStub):
+            def get_private_data(self, collection, key):
+                raise RuntimeError("private data matching public hash version is not available")
+
+        stub = HashOnlyStub(world.ledger, "q", "ecoledger", world.ledger.clock, COORDINATOR.msp_id,
+                            COORDINATOR.cert_pem)
+        response = world.ledger.router.invoke(stub, "Market:Price", [serialization.dumps({"id": pending["id"]})])
+        assert response.status == 400
+        assert response.message.startswith(f"the price of {pending['id']} is not held by this peer: collection "
+                                           "price_BJMSP_HBMSP is stored only on peers of its member organizations")
 
     def test_a_malformed_id_is_refused(self, world):
         world.query_refused(COORDINATOR, "Market:Price", "id must be an offer id (O-...) or a trade id (T-...)",
@@ -332,9 +371,9 @@ class TestConcurrency:
         return reads, set(stub.writes)
 
     def test_two_buyers_of_the_same_offer_conflict_on_the_offer_key(self, world, offer):
-        reads_a, writes_a = self.endorse(world, "a", ENTERPRISE[BJ_POWER], "Market:Buy", priced(1),
+        reads_a, writes_a = self.endorse(world, "a", ENTERPRISE[BJ_POWER], "Market:Buy", priced(250),
                                          offer_id=offer["id"], quantity=6_000)
-        reads_b, writes_b = self.endorse(world, "b", ENTERPRISE[HB_CEMENT], "Market:Buy", priced(1),
+        reads_b, writes_b = self.endorse(world, "b", ENTERPRISE[HB_CEMENT], "Market:Buy", priced(250),
                                          offer_id=offer["id"], quantity=6_000)
         offer_key = f"offer:{offer['id']}"
         assert offer_key in writes_a and offer_key in reads_b

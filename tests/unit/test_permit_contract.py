@@ -90,6 +90,24 @@ class TestSurrender:
         assert world.ok(ENTERPRISE[HB_CEMENT], "Permit:Surrender", pollutant="SO2", year=2027,
                         quantity=100)["quantity"] == 100
 
+    def test_a_vintage_narrows_the_surrender_to_lots_of_that_vintage(self, world):
+        world.issue(HB_CEMENT, 300, vintage=2023)
+        chosen = world.issue(HB_CEMENT, 1_000, vintage=2024)
+        record = world.ok(ENTERPRISE[HB_CEMENT], "Permit:Surrender", pollutant="SO2", year=2025, quantity=400,
+                          vintage=2024)
+        assert [(part["vintage"], part["quantity"]) for part in record["lots"]] == [(2024, 400)]
+        assert world.lot(chosen["id"])["quantity"] == 600
+        world.refused(ENTERPRISE[HB_CEMENT], "Permit:Surrender", f"enterprise {HB_CEMENT} holds 600 kg of SO2 of "
+                      "vintage 2024 available, 700 kg needed", pollutant="SO2", year=2025, quantity=700, vintage=2024)
+        world.assert_invariants()
+
+    def test_a_vintage_later_than_the_emission_year_is_refused(self, world):
+        world.issue(HB_CEMENT, 1_000, vintage=2026)
+        world.refused(ENTERPRISE[HB_CEMENT], "Permit:Surrender", "allowances of vintage 2026 cannot be surrendered "
+                      "for emission year 2025", pollutant="SO2", year=2025, quantity=100, vintage=2026)
+        world.refused(ENTERPRISE[HB_CEMENT], "Permit:Surrender", "vintage must be a year between 1990 and 2200",
+                      pollutant="SO2", year=2025, quantity=100, vintage="2024")
+
     def test_retired_units_can_never_be_used_again(self, world):
         world.issue(HB_CEMENT, 100)
         world.ok(ENTERPRISE[HB_CEMENT], "Permit:Surrender", pollutant="SO2", year=2025, quantity=100)

@@ -37,7 +37,7 @@ def test_the_three_region_story_keeps_every_allowance_accounted_for(world):
     check()
 
     # Cross-region purchase BJ → HB: pending, BJ approves, HB approves, settled.
-    away = world.buy(HB_CEMENT, offer["id"], 2_000, price=245)
+    away = world.buy(HB_CEMENT, offer["id"], 2_000, price=250)
     assert away["status"] == "pending"
     check()
     assert world.ok(REGULATOR["BJ"], "Market:Approve", trade_id=away["id"])["status"] == "pending"
@@ -46,7 +46,7 @@ def test_the_three_region_story_keeps_every_allowance_accounted_for(world):
     check()
 
     # A cross-region purchase BJ → TJ is rejected by TJ; the quantity becomes available again.
-    refused = world.buy(TJ_CHEMICAL, offer["id"], 1_500, price=230)
+    refused = world.buy(TJ_CHEMICAL, offer["id"], 1_500, price=250)
     assert world.state_json(f"offer:{offer['id']}")["remaining"] == 1_500
     world.ok(REGULATOR["TJ"], "Market:Reject", trade_id=refused["id"], reason="TJ missed its PM2.5 target")
     assert world.state_json(f"offer:{offer['id']}")["remaining"] == 3_000

@@ -1,0 +1,439 @@
+"""What the benchmark scripts share: home folders, networks, gateways, load loops, statistics, output.
+
+Progress goes to stderr with the seconds since start; figures go to stdout as
+plain tables and, with ``--json FILE``, to a JSON document. Nothing here
+judges a figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import platform
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Iterator, Mapping, Sequence
+
+import grpc
+
+from client.gateway import CommitError, EndorseError, Gateway, GatewayError, Timeouts, connect
+from client.retry import is_retryable
+from network import binaries
+from network.bootstrap import Network, UpReport, resolve
+from network.onboarding import wallet_of
+
+_STARTED = time.monotonic()
+
+# Benchmarks push the client hard on a small machine: generous deadlines, so a
+# slow answer is measured as slow rather than counted as a failure.
+BENCH_TIMEOUTS = Timeouts(evaluate=60.0, endorse=120.0, submit=60.0, commit_status=180.0)
+
+
+def log(message: str) -> None:
+    print(f"[{time.monotonic() - _STARTED:7.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def stop_on_signals() -> None:
+    """SIGTERM and SIGHUP end the script through its ``finally`` blocks, like Ctrl-C."""
+    def handler(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGHUP, handler)
+
+
+# -- arguments --------------------------------------------------------------------------------
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
+    return value
+
+
+def int_list(text: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    if not values or any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
+    return values
+
+
+def base_port(text: str) -> int:
+    value = int(text)
+    if not 1024 <= value <= 60000:
+        raise argparse.ArgumentTypeError(f"base port must be between 1024 and 60000, got {value}")
+    return value
+
+
+def add_network_options(parser: argparse.ArgumentParser, default_port: int) -> None:
+    parser.add_argument("--base-port", type=base_port, default=default_port,
+                        help=f"first port of the benchmark network's port plan (default {default_port}; "
+                             f"the network uses about 80 ports from there)")
+    parser.add_argument("--consortium", default="jingjinji",
+                        help="bundled consortium name or consortium YAML file (default jingjinji)")
+    parser.add_argument("--consensus", choices=("bft", "raft"), default=None,
+                        help="ordering consensus (default: the consortium file's, bft for jingjinji)")
+    parser.add_argument("--json", metavar="FILE", type=Path, default=None,
+                        help="also write the results as JSON to FILE")
+
+
+# -- home folders and networks ----------------------------------------------------------------
+
+
+def use_home(path: Path) -> Path:
+    """Make ``path`` the ``ECOLEDGER_HOME`` of this process (network data, wallets, logs)."""
+    path.mkdir(parents=True, exist_ok=True)
+    os.environ["ECOLEDGER_HOME"] = str(path)
+    return path
+
+
+def default_home(kind: str, port: int) -> Path:
+    """A stable folder per benchmark and port plan, so ``--keep`` and a later run meet again."""
+    return Path(tempfile.gettempdir()) / f"ecoledger-bench-{kind}-{port}"
+
+
+def open_network(consortium: str, port: int, consensus: str | None) -> Network:
+    """The network of the current home; an existing one keeps the layout it was created with."""
+    network = Network(resolve(consortium, base_port=port, consensus=consensus))
+    if network.consortium.base_port != port:
+        log(f"note: the network in {network.layout.root} was created with base port "
+            f"{network.consortium.base_port}; using that")
+    return network
+
+
+def save_logs(network: Network, kind: str) -> Path | None:
+    """Copy the node logs somewhere that survives the purge, to look into a failed run."""
+    logs = network.processes.run_dir / "logs"
+    if not logs.is_dir():
+        return None
+    target = Path(tempfile.mkdtemp(prefix=f"ecoledger-bench-{kind}-logs-"))
+    shutil.copytree(logs, target, dirs_exist_ok=True)
+    log(f"node logs of the failed run copied to {target}")
+    return target
+
+
+def remove_home(home: Path) -> None:
+    """Remove the benchmark home once its network is purged (only if nothing else is left in it)."""
+    for leftover in ("wallet",):
+        shutil.rmtree(home / leftover, ignore_errors=True)
+    try:
+        home.rmdir()
+    except OSError:
+        pass
+
+
+@contextmanager
+def running_network(home: Path, port: int, consortium: str, consensus: str | None,
+                    keep: bool) -> Iterator[tuple[Network, UpReport]]:
+    """A network up in ``home``, reused if already running; purged afterwards unless ``keep``."""
+    use_home(home)
+    network = open_network(consortium, port, consensus)
+    try:
+        log(f"network {network.consortium.name} in {network.layout.root} (base port "
+            f"{network.consortium.base_port})")
+        report = network.up(progress=lambda message: log(message))
+        if report.already_running:
+            log("network already running: reused")
+        yield network, report
+    except Exception:
+        save_logs(network, "failed")
+        raise
+    finally:
+        if keep:
+            log(f"--keep: network left running; home {home}, base port {network.consortium.base_port} "
+                f"(run again with the same --home/--base-port to reuse it, without --keep to purge it)")
+        else:
+            log("stopping and purging the benchmark network")
+            network.down(purge=True, progress=lambda message: log(message))
+            remove_home(home)
+
+
+# -- gateways ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Gateways:
+    """Async gateways of wallet identities, each over its own ``grpc.aio`` channel to its org's peer.
+
+    Create and use it inside one event loop; ``close`` closes every channel.
+    """
+
+    network: Network
+    timeouts: Timeouts = BENCH_TIMEOUTS
+    _open: dict[str, tuple[grpc.aio.Channel, Gateway]] = field(default_factory=dict)
+
+    def gateway(self, identity: str) -> Gateway:
+        if identity not in self._open:
+            entry = wallet_of(self.network).get(identity)
+            org = self.network.consortium.org(entry.org)
+            peer = org.peers[0]
+            root = (self.network.layout.peer_dir(peer) / "tls" / "ca.crt").read_bytes()
+            channel = connect(peer.address, root)
+            self._open[identity] = (channel, Gateway(channel, entry.identity, entry.signer, timeouts=self.timeouts))
+        return self._open[identity][1]
+
+    def contract(self, identity: str, channel_name: str | None = None) -> Any:
+        consortium = self.network.consortium
+        return (self.gateway(identity).get_network(channel_name or consortium.channel)
+                .get_contract(consortium.chaincode_name))
+
+    def msp_id(self, identity: str) -> str:
+        return self.gateway(identity).identity.msp_id
+
+    async def close(self) -> None:
+        for channel, _ in self._open.values():
+            await channel.close()
+        self._open.clear()
+
+
+async def submit_retrying(contract: Any, function: str, args: Mapping[str, Any] | None = None, *,
+                          transient: Mapping[str, Any] | None = None,
+                          endorsing_organizations: Sequence[str] = (), attempts: int = 8,
+                          first_delay: float = 0.1) -> tuple[Any, int]:
+    """``contract.submit`` again after a lost race (as :mod:`client.retry` decides); returns (result, retries)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            result = await contract.submit(function, args, transient=transient,
+                                           endorsing_organizations=endorsing_organizations)
+            return result, attempt - 1
+        except (CommitError, EndorseError) as err:
+            if attempt == attempts or not is_retryable(err, endorsing_organizations):
+                raise
+            await asyncio.sleep(min(first_delay * 2 ** (attempt - 1), 2.0))
+    raise AssertionError("unreachable")
+
+
+async def evaluate_until(contract: Any, function: str, args: Mapping[str, Any] | None = None, *,
+                         timeout: float = 15.0, poll: float = 0.05) -> tuple[Any, int]:
+    """Evaluate, asking again while the peer refuses (e.g. it has not committed the block yet)."""
+    deadline = time.monotonic() + timeout
+    waits = 0
+    while True:
+        try:
+            return await contract.evaluate(function, args), waits
+        except GatewayError:
+            if time.monotonic() > deadline:
+                raise
+            waits += 1
+            await asyncio.sleep(poll)
+
+
+async def wait_for_block(gateways: Gateways, identity: str, block_number: int, *, timeout: float = 60.0,
+                         poll: float = 0.02) -> int:
+    """Until the peer of ``identity``'s organization has committed block ``block_number``; returns the polls."""
+    channel = gateways.gateway(identity).get_network(gateways.network.consortium.channel)
+    deadline = time.monotonic() + timeout
+    polls = 0
+    while (await channel.query_chain_info()).height <= block_number:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the peer of {identity} did not reach block {block_number} within {timeout:.0f}s")
+        polls += 1
+        await asyncio.sleep(poll)
+    return polls
+
+
+async def wait_for_endorsers(gateways: Gateways, identities: Sequence[str], timeout: float = 180.0) -> None:
+    """Until each identity's gateway knows a peer of every organization (clients that name endorsers need it)."""
+    orgs = [o.msp_id for o in gateways.network.consortium.organizations]
+    pending = {(identity, msp) for identity in identities for msp in orgs}
+    deadline = time.monotonic() + timeout
+    while pending:
+        for identity, msp in sorted(pending):
+            try:
+                await gateways.contract(identity).evaluate("Registry:Members", endorsing_organizations=[msp])
+                pending.discard((identity, msp))
+            except GatewayError:
+                pass
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"gateways still do not know peers of: {sorted(pending)}")
+        await asyncio.sleep(1.0)
+
+
+# -- load -------------------------------------------------------------------------------------
+
+
+def error_summary(err: BaseException) -> str:
+    text = str(err).splitlines()[0] if str(err) else ""
+    return f"{type(err).__name__}: {text[:160]}"
+
+
+@dataclass
+class LoadResult:
+    """What one concurrency level produced: completed operations, their latencies and the failures."""
+
+    concurrency: int
+    elapsed: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    failed: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    extra: Counter[str] = field(default_factory=Counter)
+    steps: defaultdict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+
+    @property
+    def completed(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def throughput(self) -> float:
+        return self.completed / self.elapsed if self.elapsed > 0 else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "concurrency": self.concurrency,
+            "completed": self.completed,
+            "failed": self.failed,
+            "elapsed_s": round(self.elapsed, 3),
+            "throughput_per_s": round(self.throughput, 2),
+            **latency_stats(self.latencies),
+            "errors": dict(self.errors),
+            **({"counters": dict(self.extra)} if self.extra else {}),
+            **({"steps": {name: {"count": len(values), **latency_stats(values)}
+                          for name, values in self.steps.items()}} if self.steps else {}),
+        }
+
+
+Operation = Callable[[int, int, LoadResult], Awaitable[Any]]
+
+
+async def run_load(operation: Operation, concurrency: int, *, count: int | None = None,
+                   duration: float | None = None, max_failures: int = 25) -> LoadResult:
+    """``concurrency`` workers call ``operation(worker, sequence, result)`` until ``count`` operations
+    were started or ``duration`` seconds passed (in-flight ones finish); stops early after
+    ``max_failures`` failures."""
+    if count is None and duration is None:
+        raise ValueError("give count or duration")
+    result = LoadResult(concurrency)
+    started = 0
+    stop = False
+    begin = time.perf_counter()
+    deadline = begin + duration if duration is not None else None
+
+    async def worker(index: int) -> None:
+        nonlocal started, stop
+        while not stop:
+            if count is not None and started >= count:
+                return
+            if deadline is not None and time.perf_counter() >= deadline:
+                return
+            sequence = started
+            started += 1
+            t0 = time.perf_counter()
+            try:
+                await operation(index, sequence, result)
+            except Exception as err:  # every failure is counted and shown, none ends the run
+                result.failed += 1
+                result.errors[error_summary(err)] += 1
+                if result.failed >= max_failures:
+                    stop = True
+                continue
+            result.latencies.append(time.perf_counter() - t0)
+
+    await asyncio.gather(*(worker(i) for i in range(concurrency)))
+    result.elapsed = time.perf_counter() - begin
+    return result
+
+
+# -- statistics and output --------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The ``q``-th percentile with linear interpolation between closest ranks."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100.0
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def latency_stats(seconds: Sequence[float]) -> dict[str, float | None]:
+    def ms(value: float | None) -> float | None:
+        return None if value is None else round(value * 1000.0, 1)
+
+    return {
+        "p50_ms": ms(percentile(seconds, 50)),
+        "p95_ms": ms(percentile(seconds, 95)),
+        "mean_ms": ms(sum(seconds) / len(seconds)) if seconds else None,
+        "max_ms": ms(max(seconds)) if seconds else None,
+    }
+
+
+def fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _looks_numeric(text: str) -> bool:
+    cleaned = text.removesuffix(" FAILED").replace(",", "").strip()
+    if cleaned in ("", "-"):
+        return True
+    try:
+        float(cleaned)
+    except ValueError:
+        return False
+    return True
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None) -> str:
+    """A plain text table; numbers right-aligned, text left-aligned."""
+    cells = [[fmt(c) if not isinstance(c, str) else c for c in row] for row in rows]
+    numeric = [bool(rows) and all(_looks_numeric(row[i]) for row in cells) for i in range(len(headers))]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths)))
+
+    out = [title, ""] if title else []
+    out += [line(list(headers)).rstrip(), "  ".join("-" * w for w in widths)]
+    out += [line(r).rstrip() for r in cells]
+    return "\n".join(out)
+
+
+def environment() -> dict[str, Any]:
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    return {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "host": platform.node(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "loadavg_at_start": [round(x, 2) for x in load] if load else None,
+        "fabric": binaries.FABRIC_VERSION,
+        "fabric_ca": binaries.FABRIC_CA_VERSION,
+    }
+
+
+def write_json(path: Path | None, document: Mapping[str, Any]) -> None:
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    log(f"results written to {path}")
