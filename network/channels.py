@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 from network import binaries
 from network.commands import first_json, run, run_with_retry

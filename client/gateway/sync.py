@@ -22,6 +22,7 @@ from .events import ChaincodeEvent, ChaincodeEvents, Checkpoint
 from .gateway import Gateway, connect
 from .identity import Identity, Signer
 from .network import ChainInfo, Network
+from .transaction import Transaction
 
 T = TypeVar("T")
 

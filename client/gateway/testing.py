@@ -10,19 +10,16 @@ trailer, so the client code under test runs unchanged.
 from __future__ import annotations
 
 import asyncio
-import datetime
 import inspect
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Callable, Sequence
 
 import grpc
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc
 from fabric_protos.peer import chaincode_pb2, proposal_pb2, proposal_response_pb2, transaction_pb2
+
+from chaincode.memory import make_identity
 
 from ._status import DETAILS_KEY, encode_status
 from .identity import Identity
@@ -182,25 +179,8 @@ class FakeChannel:
 
 def generate_identity(msp_id: str = "Org1MSP", common_name: str = "user1") -> tuple[Identity, bytes]:
     """A throwaway identity: a self-signed P-256 certificate and its PEM key."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    return Identity(msp_id, cert.public_bytes(serialization.Encoding.PEM)), key_pem
+    made = make_identity(msp_id, common_name)
+    return Identity(msp_id=msp_id, cert_pem=made.cert_pem), made.key_pem
 
 
 @dataclass(frozen=True)
