@@ -437,3 +437,13 @@ def write_json(path: Path | None, document: Mapping[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     log(f"results written to {path}")
+
+
+def finish(result: dict[str, Any], args: argparse.Namespace, started: float,
+           report: Callable[[dict[str, Any]], str]) -> int:
+    """Close a run: total time, a config even when start-up failed, the table, the JSON file, the exit code."""
+    result["total_s"] = round(time.monotonic() - started, 1)
+    result.setdefault("config", {"consortium": args.consortium, "consensus": args.consensus or "bft"})
+    print(report(result))
+    write_json(args.json, result)
+    return 1 if "error" in result else 0

@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import (
-    Gateways, LoadResult, add_network_options, default_home, environment, int_list, log, positive_float,
-    positive_int, run_load, running_network, stop_on_signals, table, write_json,
+    Gateways, LoadResult, add_network_options, default_home, environment, finish, int_list, log, positive_float,
+    positive_int, run_load, running_network, stop_on_signals, table,
 )
 from network.bootstrap import Network
 
@@ -173,11 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:
         result["error"] = f"{type(err).__name__}: {err}"
         log(f"FAILED: {result['error']}")
-    result["total_s"] = round(time.monotonic() - started, 1)
-    result.setdefault("config", {"consortium": args.consortium, "consensus": args.consensus or "bft"})
-    print(report(result))
-    write_json(args.json, result)
-    return 1 if "error" in result else 0
+    return finish(result, args, started, report)
 
 
 if __name__ == "__main__":

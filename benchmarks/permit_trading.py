@@ -41,9 +41,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import (
-    Gateways, LoadResult, add_network_options, default_home, environment, evaluate_until, int_list,
+    Gateways, LoadResult, add_network_options, default_home, environment, evaluate_until, finish, int_list,
     latency_stats, log, positive_float, positive_int, run_load, running_network, stop_on_signals, submit_retrying,
-    table, wait_for_block, wait_for_endorsers, write_json,
+    table, wait_for_block, wait_for_endorsers,
 )
 from chaincode.permits.credit_code import ALPHABET, complete
 from client.gateway import GatewayError
@@ -437,11 +437,8 @@ def main(argv: list[str] | None = None) -> int:
         result["error"] = f"{type(err).__name__}: {err}"
         log(f"FAILED: {result['error']}")
     finally:
-        result["total_s"] = round(time.monotonic() - started, 1)
-        result.setdefault("config", {"consortium": args.consortium, "consensus": args.consensus or "bft"})
-        print(report(result))
-        write_json(args.json, result)
-    return 1 if "error" in result else 0
+        exit_code = finish(result, args, started, report)
+    return exit_code
 
 
 if __name__ == "__main__":
