@@ -45,7 +45,7 @@ from benchmarks.common import (
     latency_stats, log, positive_float, positive_int, run_load, running_network, stop_on_signals, submit_retrying,
     table, wait_for_block, wait_for_endorsers,
 )
-from chaincode.permits.credit_code import ALPHABET, complete
+from common.credit_code import ALPHABET, complete
 from client.gateway import GatewayError
 from client.market import new_salt, price_endorsers, price_transient
 from network.bootstrap import Network

@@ -17,7 +17,7 @@ import sys
 from typing import Mapping
 
 from chaincode.app import build_router
-from chaincode.server import ConfigError, ServerConfig, serve
+from chaincode.runtime.server import ConfigError, ServerConfig, serve
 
 
 def main(env: Mapping[str, str] | None = None) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chaincode.contracts import all_contracts
-from chaincode.router import Router
+from chaincode.runtime.router import Router
 
 
 def build_router() -> Router:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from chaincode.context import TxContext
-from chaincode.errors import AccessDenied, NotFound
+from chaincode.runtime.context import TxContext
+from common.names import COORDINATOR_KIND, REGION_KIND, price_collection  # noqa: F401  (re-exported)
+from chaincode.runtime.errors import AccessDenied, NotFound
 
 MEMBER_PREFIX = "member:"
 PARAM_PREFIX = "param:"
 
-COORDINATOR_KIND = "coordinator"
-REGION_KIND = "region"
 
 
 def member(ctx: TxContext, msp_id: str) -> dict[str, Any]:
@@ -54,13 +53,3 @@ def parameter(ctx: TxContext, name: str, default: Any = None) -> Any:
 
 def set_parameter(ctx: TxContext, name: str, value: Any) -> None:
     ctx.put_json(PARAM_PREFIX + name, value)
-
-
-def price_collection(msp_a: str, msp_b: str) -> str:
-    """Private data collection holding prices of trades between two organizations (or one, twice).
-
-    The network generates one collection per unordered pair of region
-    organizations and one per single region; each also includes the coordinator.
-    """
-    first, second = sorted({msp_a, msp_b}) if msp_a != msp_b else (msp_a, "")
-    return f"price_{first}" + (f"_{second}" if second else "")

@@ -13,12 +13,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from chaincode.errors import InvalidInput
-from chaincode.permits import quantities
-from chaincode.permits.prices import MAX_PRICE
+from common import units as ledger_units
+from common.units import KG_PER_UNIT, MAX_PRICE, UnitError
 
 FEN_PER_YUAN = 100
-KG_PER_UNIT = quantities.KG_PER_UNIT
 
 _PRICE = re.compile(
     r"(?P<amount>\d[\d,_]*(?:\.\d+)?)\s*(?:yuan|cny|元)?\s*/\s*(?P<unit>kg|t)",
@@ -26,28 +24,21 @@ _PRICE = re.compile(
 )
 
 
-class UnitError(ValueError):
-    """A quantity or price that cannot be expressed exactly in ledger units."""
-
-
 def parse_quantity(text: str) -> int:
     """Kilograms from ``"1000t"``, ``"2.5 t"``, ``"750kg"`` or ``"750"`` (a bare number is kg)."""
-    try:
-        return quantities.parse_quantity(text)
-    except InvalidInput as err:
-        raise UnitError(err.message) from None
+    return ledger_units.parse_quantity(text)
 
 
 def format_quantity(kilograms: int) -> str:
     """``1500000`` → ``"1,500 t"``, ``750`` → ``"750 kg"``."""
-    return quantities.format_quantity(kilograms)
+    return ledger_units.format_quantity(kilograms)
 
 
 def parse_year(text: str) -> int:
     """A vintage or emission year such as ``"2026"``, within the range the chaincode accepts."""
     value = str(text).strip()
-    if not value.isdigit() or not quantities.MIN_YEAR <= int(value) <= quantities.MAX_YEAR:
-        raise UnitError(f"{text!r} is not a year between {quantities.MIN_YEAR} and {quantities.MAX_YEAR}")
+    if not value.isdigit() or not ledger_units.MIN_YEAR <= int(value) <= ledger_units.MAX_YEAR:
+        raise UnitError(f"{text!r} is not a year between {ledger_units.MIN_YEAR} and {ledger_units.MAX_YEAR}")
     return int(value)
 
 

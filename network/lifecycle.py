@@ -15,6 +15,7 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from common.names import COORDINATOR_KIND, price_collections
 from network import binaries
 from network.commands import first_json, run, run_with_retry
 from network.config import Channel, Consortium, Organization
@@ -92,15 +93,12 @@ class Lifecycle:
         """Price collections on the all-members channel: each region (+ coordinators), each pair (+ coordinators)."""
         if channel.name != self.consortium.channel:
             return None
-        coordinators = [o.msp_id for o in self.consortium.organizations if o.kind == "coordinator"]
-        regions = self.consortium.regions
-        groups = [[r.msp_id] for r in regions]
-        groups += [[a.msp_id, b.msp_id] for i, a in enumerate(regions) for b in regions[i + 1:]]
+        coordinators = [o.msp_id for o in self.consortium.organizations if o.kind == COORDINATOR_KIND]
         definitions = []
-        for group in groups:
-            members = sorted(group) + coordinators
+        for name, group in price_collections(r.msp_id for r in self.consortium.regions):
+            members = [*group, *coordinators]
             definitions.append({
-                "name": "price_" + "_".join(sorted(group)),
+                "name": name,
                 "policy": "OR(" + ",".join(f"'{m}.member'" for m in members) + ")",
                 "requiredPeerCount": 0,
                 "maxPeerCount": 3,

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chaincode.permits import is_valid_credit_code
+from common.credit_code import is_valid as is_valid_credit_code
+from common.names import ROLES
 from client.gateway.identity import Wallet
 from network.errors import NetworkError
 
 if TYPE_CHECKING:
     from network.bootstrap import Network
-
-ROLES = ("regulator", "enterprise", "monitor", "transporter", "facility", "auditor", "coordinator", "admin")
-
 
 def wallet_of(network: Network) -> Wallet:
     return Wallet(network.layout.wallet_dir)

@@ -6,7 +6,7 @@ from chaincode.contracts.enterprise import EnterpriseContract
 from chaincode.contracts.market import MarketContract
 from chaincode.contracts.permit import PermitContract
 from chaincode.contracts.registry import RegistryContract
-from chaincode.router import Contract
+from chaincode.runtime.router import Contract
 
 
 def all_contracts() -> list[Contract]:

@@ -20,13 +20,14 @@ from __future__ import annotations
 from typing import Any
 
 from chaincode import consortium
-from chaincode.context import TxContext
-from chaincode.errors import AccessDenied, Conflict, NotFound
-from chaincode.permits import access, credit_code
+from chaincode.runtime.context import TxContext
+from chaincode.runtime.errors import AccessDenied, Conflict, NotFound
+from chaincode.runtime.checks import require_credit_code
+from chaincode.permits import access
 from chaincode.permits.access import Viewer
 from chaincode.permits.rules import require_text
 from chaincode.permits.stamps import Stamp, stamp_of
-from chaincode.router import Contract, transaction
+from chaincode.runtime.router import Contract, transaction
 
 ENTERPRISE_PREFIX = "enterprise:"
 CREDIT_PREFIX = "credit:"
@@ -44,7 +45,7 @@ class EnterpriseContract(Contract):
     def register(self, ctx: TxContext, entity: Any, name: Any, region: Any) -> dict[str, Any]:
         """A regulator registers an enterprise of its own region."""
         acting_region = acting_regulator(ctx, "Enterprise:Register")
-        credit_code.require_credit_code(entity)
+        require_credit_code(entity)
         require_text("name", name, MAX_NAME_LENGTH)
         require_text("region", region, 16)
         if region != acting_region:
@@ -71,7 +72,7 @@ class EnterpriseContract(Contract):
     @transaction
     def show(self, ctx: TxContext, entity: Any) -> dict[str, Any]:
         reader = viewer(ctx, "Enterprise:Show")
-        credit_code.require_credit_code(entity)
+        require_credit_code(entity)
         record = enterprise(ctx, entity)
         if not reader.sees_enterprise(record):
             raise AccessDenied(f"enterprise {entity} is outside the data permission of {_who(ctx)}")
@@ -88,7 +89,7 @@ class EnterpriseContract(Contract):
     def freeze(self, ctx: TxContext, entity: Any, reason: Any) -> dict[str, Any]:
         """The regulator of the enterprise's region stops it from listing, buying and surrendering."""
         acting_region = acting_regulator(ctx, "Enterprise:Freeze")
-        credit_code.require_credit_code(entity)
+        require_credit_code(entity)
         require_text("reason", reason)
         record = regional_enterprise(ctx, entity, acting_region)
         if record["frozen"]:
@@ -103,7 +104,7 @@ class EnterpriseContract(Contract):
     @transaction
     def unfreeze(self, ctx: TxContext, entity: Any, reason: Any) -> dict[str, Any]:
         acting_region = acting_regulator(ctx, "Enterprise:Unfreeze")
-        credit_code.require_credit_code(entity)
+        require_credit_code(entity)
         require_text("reason", reason)
         record = regional_enterprise(ctx, entity, acting_region)
         if not record["frozen"]:

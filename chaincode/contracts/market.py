@@ -64,17 +64,17 @@ from typing import Any
 
 from chaincode import consortium
 from chaincode.consortium import REGION_KIND, price_collection
-from chaincode.context import TxContext
+from chaincode.runtime.context import TxContext
 from chaincode.contracts.enterprise import (
     acting_enterprise, acting_regulator, credit_level, enterprise, stamp_for, viewer,
 )
 from chaincode.contracts.permit import held_lots, load_lot, move_lots, new_id, rules_of, save_lot
-from chaincode.errors import AccessDenied, Conflict, ContractError, InvalidInput, NotFound
+from chaincode.runtime.errors import AccessDenied, Conflict, ContractError, InvalidInput, NotFound
 from chaincode.permits import lots as lot_states
 from chaincode.permits import prices, rules, scope
-from chaincode.permits.quantities import require_quantity, require_year
+from chaincode.runtime.checks import require_quantity, require_year
 from chaincode.permits.stamps import IdSequence, Stamp
-from chaincode.router import Contract, transaction
+from chaincode.runtime.router import Contract, transaction
 
 OFFER_PREFIX = "offer:"
 TRADE_PREFIX = "trade:"

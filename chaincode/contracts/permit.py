@@ -18,19 +18,20 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from chaincode import consortium
-from chaincode.context import TxContext
+from chaincode.runtime.context import TxContext
 from chaincode.contracts.enterprise import (
     acting_enterprise, acting_regulator, regional_enterprise, stamp_for, viewer,
 )
-from chaincode.errors import AccessDenied, Conflict, InvalidInput
-from chaincode.permits import credit_code, rules
+from chaincode.runtime.errors import AccessDenied, Conflict, InvalidInput
+from chaincode.runtime.checks import require_credit_code
+from chaincode.permits import rules
 from chaincode.permits import lots as lot_states
 from chaincode.permits.access import ENTERPRISE
 from chaincode.permits.parameters import PermitRules, load_rules
-from chaincode.permits.quantities import require_quantity, require_year
+from chaincode.runtime.checks import require_quantity, require_year
 from chaincode.permits.scope import require_pollutant
 from chaincode.permits.stamps import IdSequence, Stamp
-from chaincode.router import Contract, transaction
+from chaincode.runtime.router import Contract, transaction
 
 LOT_PREFIX = "lot:"
 HELD_PREFIX = "held:"
@@ -51,7 +52,7 @@ class PermitContract(Contract):
     def issue(self, ctx: TxContext, entity: Any, pollutant: Any, vintage: Any, quantity: Any) -> dict[str, Any]:
         """A regulator issues ``quantity`` kg of ``pollutant``, vintage ``vintage``, to an enterprise of its region."""
         region = acting_regulator(ctx, "Permit:Issue")
-        credit_code.require_credit_code(entity)
+        require_credit_code(entity)
         permit_rules = rules_of(ctx)
         require_pollutant(pollutant, permit_rules)
         require_year("vintage", vintage)

@@ -15,12 +15,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from chaincode import consortium, serialization
+from chaincode import consortium
+from common import canonical as serialization
 from chaincode.consortium import COORDINATOR_KIND, MEMBER_PREFIX, PARAM_PREFIX, REGION_KIND
-from chaincode.context import TxContext
-from chaincode.errors import AccessDenied, Conflict, InvalidInput
-from chaincode.identity import Caller
-from chaincode.router import Contract, transaction
+from chaincode.runtime.context import TxContext
+from chaincode.runtime.errors import AccessDenied, Conflict, InvalidInput
+from chaincode.runtime.identity import Caller
+from chaincode.runtime.router import Contract, transaction
 
 BOOTSTRAP_KEY = "registry:bootstrap"
 

@@ -3,8 +3,7 @@
 The contracts in :mod:`chaincode.contracts` (``Enterprise``, ``Permit``,
 ``Market``) read the ledger, call these rules and write the results.
 
-* :mod:`~chaincode.permits.credit_code` — unified social credit codes (GB 32100-2015)
-* :mod:`~chaincode.permits.quantities` — kilograms, tonnes and years
+* :mod:`~common.credit_code` — unified social credit codes (GB 32100-2015)
 * :mod:`~chaincode.permits.parameters` — ledger parameters and their defaults
 * :mod:`~chaincode.permits.access` — roles and data permission
 * :mod:`~chaincode.permits.lots` — lot states, splits, provenance, totals
@@ -14,7 +13,3 @@ The contracts in :mod:`chaincode.contracts` (``Enterprise``, ``Permit``,
 * :mod:`~chaincode.permits.stamps` — transaction stamps and deterministic ids
 """
 
-from chaincode.permits.credit_code import is_valid as is_valid_credit_code
-from chaincode.permits.quantities import format_quantity, parse_quantity
-
-__all__ = ["format_quantity", "is_valid_credit_code", "parse_quantity"]

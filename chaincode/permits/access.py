@@ -1,6 +1,6 @@
 """Who may do what: functional permission (role) and data permission (region, entity).
 
-Roles come from CA certificate attributes (:class:`~chaincode.identity.Caller`):
+Roles come from CA certificate attributes (:class:`~chaincode.runtime.identity.Caller`):
 
 * ``regulator`` with ``region=R`` in the organization that runs region R:
   registers enterprises and issues allowances in R, freezes, approves or
@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from chaincode.consortium import COORDINATOR_KIND, REGION_KIND
-from chaincode.errors import AccessDenied
-from chaincode.identity import Caller
-from chaincode.permits import credit_code
+from chaincode.runtime.errors import AccessDenied
+from chaincode.runtime.identity import Caller
+from common import credit_code
 
 REGULATOR = "regulator"
 ENTERPRISE = "enterprise"

@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Mapping
 
-from chaincode.errors import InvalidInput
+from common import units
+from chaincode.runtime.errors import InvalidInput
 
 PRICE_FIELD = "price"
 SALT_FIELD = "salt"
 MIN_SALT_LENGTH = 16
 MAX_SALT_LENGTH = 256
-MAX_PRICE = 10**12
+MAX_PRICE = units.MAX_PRICE
 
 
 def price_hash(salt: str, price: int) -> str:

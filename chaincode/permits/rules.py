@@ -1,6 +1,6 @@
 """Business rules of holding, trading and surrendering allowances, as pure checks.
 
-Each check raises a :class:`~chaincode.errors.ContractError` whose message
+Each check raises a :class:`~chaincode.runtime.errors.ContractError` whose message
 names the thing refused; the contracts call them between reading and writing.
 """
 
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from chaincode.errors import Conflict, InvalidInput
+from chaincode.runtime.checks import require_id, require_text  # noqa: F401  (re-exported for the contracts)
+from chaincode.runtime.errors import Conflict, InvalidInput
 from chaincode.permits import lots as lot_states
 
 Record = Mapping[str, Any]
@@ -20,23 +21,6 @@ OFFER_CANCELLED = "cancelled"
 TRADE_PENDING = "pending"
 TRADE_SETTLED = "settled"
 TRADE_REJECTED = "rejected"
-
-MAX_TEXT = 500
-
-
-def require_text(field: str, value: object, limit: int = MAX_TEXT) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{field} must be a non-empty string")
-    if len(value) > limit:
-        raise InvalidInput(f"{field} must be at most {limit} characters, got {len(value)}")
-    return value
-
-
-def require_id(field: str, value: object, prefix: str) -> str:
-    if not isinstance(value, str) or not value.startswith(prefix + "-") or len(value) > 64:
-        raise InvalidInput(f"{field} must be an id like {prefix}-0123456789ABCDEF, got {value!r}")
-    return value
-
 
 def check_not_frozen(enterprise: Record, action: str) -> None:
     frozen = enterprise.get("frozen")

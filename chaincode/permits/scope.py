@@ -11,7 +11,7 @@ Within one region any trade settles at once. Across regions:
 
 from __future__ import annotations
 
-from chaincode.errors import Conflict, InvalidInput
+from chaincode.runtime.errors import Conflict, InvalidInput
 from chaincode.permits.parameters import PermitRules
 
 AIR = "air"

@@ -52,5 +52,5 @@ class IdSequence:
 
 
 def stamp_of(tx_id: str, timestamp: float, caller: Any) -> Stamp:
-    """The stamp for a transaction signed by ``caller`` (a :class:`~chaincode.identity.Caller`)."""
+    """The stamp for a transaction signed by ``caller`` (a :class:`~chaincode.runtime.identity.Caller`)."""
     return Stamp(tx_id=tx_id, at=iso_time(timestamp), msp_id=caller.msp_id, name=caller.name, role=caller.role)

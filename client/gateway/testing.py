@@ -19,7 +19,7 @@ from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc
 from fabric_protos.peer import chaincode_pb2, proposal_pb2, proposal_response_pb2, transaction_pb2
 
-from chaincode.memory import make_identity
+from chaincode.runtime.memory import make_identity
 
 from ._status import DETAILS_KEY, encode_status
 from .identity import Identity

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from chaincode.permits.credit_code import complete
+from common.credit_code import complete
 from client.gateway import GatewayError
 from client.session import Session
 from network.bootstrap import Network

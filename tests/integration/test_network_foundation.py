@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from chaincode.memory import make_identity
+from chaincode.runtime.memory import make_identity
 from client.gateway import GatewayError
 from client.session import Session
 from network.bootstrap import Network

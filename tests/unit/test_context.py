@@ -6,10 +6,10 @@ from typing import Iterator
 
 import pytest
 
-from chaincode.context import TxContext
-from chaincode.errors import NotFound
-from chaincode.memory import make_identity
-from chaincode.stub import KeyModification
+from chaincode.runtime.context import TxContext
+from chaincode.runtime.errors import NotFound
+from chaincode.runtime.memory import make_identity
+from chaincode.runtime.stub import KeyModification
 
 ALICE = make_identity("BJMSP", "alice", role="enterprise", region="BJ", entity="E-1")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from chaincode import serialization
-from chaincode.memory import _MemoryStub
+from common import canonical as serialization
+from chaincode.runtime.memory import _MemoryStub
 from chaincode.permits.prices import price_hash
-from chaincode.router import STATUS_OK
+from chaincode.runtime.router import STATUS_OK
 from test_permit_world import (
     BJ_POWER, BJ_STEEL, COORDINATOR, ENTERPRISE, HB_CEMENT, REGULATOR, SALT, TJ_CHEMICAL, priced,
 )

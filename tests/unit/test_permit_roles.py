@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import pytest
 
-from chaincode.permits.credit_code import complete
+from common.credit_code import complete
 from test_permit_world import (
     BJ_POWER, BJ_STEEL, COORDINATOR, COORDINATOR_OFFICIAL, ENTERPRISE, HB_CEMENT, IMPOSTOR, NO_ROLE, OUTSIDER,
     REGULATOR, TJ_CHEMICAL, UNREGISTERED, UNREGISTERED_ENTERPRISE, priced,

@@ -14,12 +14,13 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from chaincode import memory, serialization
+from chaincode.runtime import memory
+from common import canonical as serialization
 from chaincode.app import build_router
 from chaincode.consortium import MEMBER_PREFIX, PARAM_PREFIX
-from chaincode.memory import MemoryLedger, make_identity
-from chaincode.permits.credit_code import complete, is_valid
-from chaincode.router import STATUS_OK, STATUS_REFUSED
+from chaincode.runtime.memory import MemoryLedger, make_identity
+from common.credit_code import complete, is_valid
+from chaincode.runtime.router import STATUS_OK, STATUS_REFUSED
 
 MEMBERS = [
     {"msp_id": "BJMSP", "code": "BJ", "name": "Beijing", "kind": "region"},

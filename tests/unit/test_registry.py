@@ -9,8 +9,8 @@ import pytest
 from chaincode.app import build_router
 from chaincode.contracts import all_contracts
 from chaincode.contracts.registry import BOOTSTRAP_KEY, RegistryContract
-from chaincode.memory import MemoryLedger, make_identity
-from chaincode.router import STATUS_OK, STATUS_REFUSED
+from chaincode.runtime.memory import MemoryLedger, make_identity
+from chaincode.runtime.router import STATUS_OK, STATUS_REFUSED
 
 MEMBERS = [
     {"msp_id": "BJMSP", "code": "BJ", "name": "北京市生态环境局", "kind": "region"},

@@ -6,9 +6,9 @@ import logging
 
 import pytest
 
-from chaincode.errors import Conflict
-from chaincode.memory import MemoryLedger, make_identity
-from chaincode.router import STATUS_FAILED, STATUS_OK, STATUS_REFUSED, Contract, Router, transaction
+from chaincode.runtime.errors import Conflict
+from chaincode.runtime.memory import MemoryLedger, make_identity
+from chaincode.runtime.router import STATUS_FAILED, STATUS_OK, STATUS_REFUSED, Contract, Router, transaction
 
 CLERK = make_identity("BJMSP", "clerk", role="regulator", region="BJ")
 
@@ -104,7 +104,7 @@ def test_a_refusal_returns_400_and_writes_nothing(ledger):
 
 
 def test_a_bug_returns_500_names_the_function_writes_nothing_and_logs_the_traceback(ledger, caplog):
-    with caplog.at_level(logging.ERROR, logger="chaincode.router"):
+    with caplog.at_level(logging.ERROR, logger="chaincode.runtime.router"):
         response = ledger.submit(CLERK, "Lots:CrashAfterWriting")
     assert response.status == STATUS_FAILED
     assert response.message == "internal error in Lots:CrashAfterWriting: 'tons'"

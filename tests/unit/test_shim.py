@@ -24,14 +24,15 @@ from fabric_protos.peer import (chaincode_pb2, chaincode_shim_pb2, chaincode_shi
                                 proposal_response_pb2)
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from chaincode import serialization, shim
+from common import canonical as serialization
+from chaincode.runtime import shim
 from chaincode.contracts.registry import RegistryContract
-from chaincode.errors import Conflict
-from chaincode.memory import make_identity
-from chaincode.router import Contract, Router, transaction
-from chaincode.server import ChaincodeServer, TLSConfig
-from chaincode.shim import StreamClosed
-from chaincode.shim_stub import VALIDATION_PARAMETER, ShimStub
+from chaincode.runtime.errors import Conflict
+from chaincode.runtime.memory import make_identity
+from chaincode.runtime.router import Contract, Router, transaction
+from chaincode.runtime.server import ChaincodeServer, TLSConfig
+from chaincode.runtime.shim import StreamClosed
+from chaincode.runtime.shim_stub import VALIDATION_PARAMETER, ShimStub
 
 Message = chaincode_shim_pb2.ChaincodeMessage
 
@@ -594,7 +595,7 @@ def test_a_transaction_waiting_for_the_peer_is_released_when_the_stream_ends(cha
 
 def test_a_peer_that_never_answers_register_gets_a_warning_naming_the_chaincode_id(channel, monkeypatch, caplog):
     monkeypatch.setattr(shim, "REGISTER_WARNING_SECONDS", 0.1)
-    with caplog.at_level(logging.WARNING, logger="chaincode.shim"):
+    with caplog.at_level(logging.WARNING, logger="chaincode.runtime.shim"):
         fake = FakePeer(channel)
         assert fake.recv().type == Message.REGISTER
         wait_until(lambda: any("has not answered REGISTER" in r.getMessage() for r in caplog.records))

@@ -16,7 +16,7 @@ from fabric_protos.peer import chaincode_pb2, chaincode_shim_pb2, chaincode_shim
 
 from chaincode.__main__ import main
 from chaincode.app import build_router
-from chaincode.server import ChaincodeServer, ConfigError, ServerConfig, TLSConfig
+from chaincode.runtime.server import ChaincodeServer, ConfigError, ServerConfig, TLSConfig
 
 REPO = Path(__file__).resolve().parents[2]
 BASE = {"CHAINCODE_ID": "ecoledger_1.0:abc", "CHAINCODE_SERVER_ADDRESS": "127.0.0.1:9999"}

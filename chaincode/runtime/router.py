@@ -13,10 +13,10 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from chaincode import serialization
-from chaincode.context import TxContext
-from chaincode.errors import ContractError, InvalidInput
-from chaincode.stub import Stub
+from common import canonical as serialization
+from chaincode.runtime.context import TxContext
+from chaincode.runtime.errors import ContractError, InvalidInput
+from chaincode.runtime.stub import Stub
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,9 @@
 """The peer-facing interface of one transaction.
 
-Both the real shim session (``chaincode.shim``) and the in-memory ledger
-(``chaincode.memory``) implement :class:`Stub`. Keys are plain strings; values
+Both the real shim session (``chaincode.runtime.shim``) and the in-memory ledger
+(``chaincode.runtime.memory``) implement :class:`Stub`. Keys are plain strings; values
 are bytes. Reads never see this transaction's own writes (that is Fabric's
-semantics); :class:`~chaincode.context.TxContext` adds read-your-writes on top.
+semantics); :class:`~chaincode.runtime.context.TxContext` adds read-your-writes on top.
 """
 
 from __future__ import annotations

@@ -21,10 +21,10 @@ from cryptography.hazmat.primitives import hashes, serialization as pem
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from chaincode import serialization
-from chaincode.identity import ATTRIBUTE_EXTENSION_OID
-from chaincode.router import STATUS_OK, Response, Router
-from chaincode.stub import KeyModification
+from common import canonical as serialization
+from chaincode.runtime.identity import ATTRIBUTE_EXTENSION_OID
+from chaincode.runtime.router import STATUS_OK, Response, Router
+from chaincode.runtime.stub import KeyModification
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,6 @@ over the first 17 characters, with 31 written as ``0``.
 
 from __future__ import annotations
 
-from chaincode.errors import InvalidInput
-
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 1, 3, 9, 27, 19, 26, ...
 LENGTH = 18
@@ -57,11 +55,3 @@ def problem(code: object) -> str | None:
 
 def is_valid(code: object) -> bool:
     return problem(code) is None
-
-
-def require_credit_code(code: object, what: str = "entity") -> str:
-    """``code`` when valid; otherwise :class:`InvalidInput` naming ``what`` and the reason."""
-    reason = problem(code)
-    if reason is not None:
-        raise InvalidInput(f"{what} {code!r} is not a valid unified social credit code: {reason}")
-    return code  # type: ignore[return-value]

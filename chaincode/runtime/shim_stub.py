@@ -1,4 +1,4 @@
-"""The :class:`~chaincode.stub.Stub` of one transaction running on a real peer.
+"""The :class:`~chaincode.runtime.stub.Stub` of one transaction running on a real peer.
 
 A :class:`ShimStub` knows the facts of its transaction (parsed from the
 ``SignedProposal`` the peer sent with it) and turns every ledger call into one
@@ -17,7 +17,7 @@ from fabric_protos.ledger.queryresult import kv_query_result_pb2
 from fabric_protos.msp import identities_pb2
 from fabric_protos.peer import chaincode_event_pb2, chaincode_shim_pb2, proposal_pb2, transaction_pb2
 
-from chaincode.stub import KeyModification
+from chaincode.runtime.stub import KeyModification
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Everything a contract function may use during one transaction.
 
-:class:`TxContext` wraps a :class:`~chaincode.stub.Stub` and adds what contract
+:class:`TxContext` wraps a :class:`~chaincode.runtime.stub.Stub` and adds what contract
 code needs but Fabric does not give: reads that see the transaction's own
 earlier writes, JSON values, the parsed caller, and one event per transaction.
 Writes are buffered and handed to the peer only when the function succeeds, so
@@ -12,10 +12,10 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any, Iterator
 
-from chaincode import serialization
-from chaincode.errors import NotFound
-from chaincode.identity import Caller, caller_from_certificate
-from chaincode.stub import KeyModification, Stub
+from common import canonical as serialization
+from chaincode.runtime.errors import NotFound
+from chaincode.runtime.identity import Caller, caller_from_certificate
+from chaincode.runtime.stub import KeyModification, Stub
 
 RANGE_END = "\uffff"
 

@@ -21,8 +21,8 @@ from typing import Mapping
 import grpc
 from fabric_protos.peer import chaincode_shim_pb2_grpc
 
-from chaincode.router import Router
-from chaincode.shim import DEFAULT_REQUEST_TIMEOUT, ChaincodeService
+from chaincode.runtime.router import Router
+from chaincode.runtime.shim import DEFAULT_REQUEST_TIMEOUT, ChaincodeService
 
 log = logging.getLogger(__name__)
 

@@ -32,8 +32,8 @@ from typing import Iterable, Iterator
 import grpc
 from fabric_protos.peer import chaincode_pb2, chaincode_shim_pb2, chaincode_shim_pb2_grpc, proposal_response_pb2
 
-from chaincode.router import STATUS_FAILED, Router
-from chaincode.shim_stub import ShimStub
+from chaincode.runtime.router import STATUS_FAILED, Router
+from chaincode.runtime.shim_stub import ShimStub
 
 log = logging.getLogger(__name__)
 
