@@ -1,9 +1,17 @@
-"""The chaincode application: every contract behind one router."""
+"""The chaincode application: every domain's contract behind one router."""
 
 from __future__ import annotations
 
-from chaincode.contracts import all_contracts
-from chaincode.runtime.router import Router
+from chaincode.enterprise.contract import EnterpriseContract
+from chaincode.market.contract import MarketContract
+from chaincode.permit.contract import PermitContract
+from chaincode.registry.contract import RegistryContract
+from chaincode.runtime.router import Contract, Router
+
+
+def all_contracts() -> list[Contract]:
+    """The contracts this chaincode serves; a new domain adds its contract here."""
+    return [RegistryContract(), EnterpriseContract(), PermitContract(), MarketContract()]
 
 
 def build_router() -> Router:

@@ -5,6 +5,10 @@ code needs but Fabric does not give: reads that see the transaction's own
 earlier writes, JSON values, the parsed caller, and one event per transaction.
 Writes are buffered and handed to the peer only when the function succeeds, so
 a refusal halfway through never leaves part of a transaction behind.
+
+Every event a transaction raises is kept, in order, and handed to the peer in
+one envelope (:mod:`common.events`), since Fabric carries one chaincode event
+per transaction.
 """
 
 from __future__ import annotations
@@ -13,18 +17,21 @@ from functools import cached_property
 from typing import Any, Iterator
 
 from common import canonical as serialization
+from common import events as envelope
 from chaincode.runtime.errors import NotFound
 from chaincode.runtime.identity import Caller, caller_from_certificate
+from chaincode.runtime.keys import MAX_RUNE, RecordKind
+from chaincode.runtime.pagination import Page, read_page
 from chaincode.runtime.stub import KeyModification, Stub
 
-RANGE_END = "\uffff"
+RANGE_END = MAX_RUNE
 
 
 class TxContext:
     def __init__(self, stub: Stub) -> None:
         self.stub = stub
         self._writes: dict[str, bytes | None] = {}
-        self._event: tuple[str, bytes] | None = None
+        self._events: list[tuple[str, Any]] = []
 
     # -- transaction facts -------------------------------------------------
     @property
@@ -75,12 +82,55 @@ class TxContext:
 
     def scan(self, prefix: str) -> Iterator[tuple[str, Any]]:
         """All JSON values whose key starts with ``prefix``, in key order, own writes included."""
-        merged: dict[str, bytes | None] = dict(self.stub.get_state_by_range(prefix, prefix + RANGE_END))
-        merged.update({k: v for k, v in self._writes.items() if k.startswith(prefix)})
+        yield from self.range(prefix, prefix + RANGE_END)
+
+    def range(self, start: str, end: str) -> Iterator[tuple[str, Any]]:
+        """JSON values with ``start <= key < end`` in key order, own writes included.
+
+        Read lazily from the peer (a page stops the peer's iterator early) unless this transaction
+        wrote inside the range, when the two are merged.
+        """
+        own = {k: v for k, v in self._writes.items() if start <= k < end}
+        if not own:
+            for key, raw in self.stub.get_state_by_range(start, end):
+                yield key, serialization.loads(raw)
+            return
+        merged: dict[str, bytes | None] = dict(self.stub.get_state_by_range(start, end))
+        merged.update(own)
         for key in sorted(merged):
             raw = merged[key]
             if raw is not None:
                 yield key, serialization.loads(raw)
+
+    def page(self, span: tuple[str, str], limit: Any, bookmark: Any,
+             convert: Any = lambda key, value: value) -> Page:
+        """One page of the range ``span`` (see :func:`chaincode.runtime.pagination.read_page`)."""
+        return read_page(self.range, span[0], span[1], limit, bookmark, convert)
+
+    # -- records with indexes (see chaincode.runtime.keys.RecordKind) --------
+    def load(self, kind: RecordKind, record_id: str) -> Any:
+        """A record that must exist; the error names it ("lot L-1 does not exist")."""
+        return self.require_json(kind.key(record_id), f"{kind.what} {record_id}")
+
+    def find(self, kind: RecordKind, record_id: str) -> Any | None:
+        return self.get_json(kind.key(record_id))
+
+    def save(self, kind: RecordKind, record: dict[str, Any]) -> None:
+        """Write a record and bring its index entries in step with it."""
+        key = kind.key(record[kind.id_field])
+        previous = self.get_json(key)
+        old = kind.index_keys(previous) if previous is not None else set()
+        new = kind.index_keys(record)
+        for stale in sorted(old - new):
+            self.delete(stale)
+        for added in sorted(new - old):
+            self.put_json(added, record[kind.id_field])
+        self.put_json(key, record)
+
+    def indexed(self, kind: RecordKind, span: tuple[str, str], limit: Any, bookmark: Any,
+                keep: Any = lambda record: record) -> Page:
+        """A page of records read through an index range: ``keep(record)`` maps or (``None``) skips."""
+        return self.page(span, limit, bookmark, lambda key, record_id: keep(self.load(kind, record_id)))
 
     def history(self, key: str) -> list[KeyModification]:
         return list(self.stub.get_history_for_key(key))
@@ -98,8 +148,12 @@ class TxContext:
 
     # -- events ------------------------------------------------------------
     def emit(self, name: str, payload: Any) -> None:
-        """Fabric keeps one chaincode event per transaction: the last call wins."""
-        self._event = (name, serialization.dumps(payload))
+        """Raise an event; every event of the transaction reaches clients, in order, in one envelope."""
+        self._events.append((name, payload))
+
+    @property
+    def events(self) -> list[tuple[str, Any]]:
+        return list(self._events)
 
     # -- completion --------------------------------------------------------
     def flush(self) -> None:
@@ -109,5 +163,5 @@ class TxContext:
                 self.stub.delete_state(key)
             else:
                 self.stub.put_state(key, value)
-        if self._event is not None:
-            self.stub.set_event(*self._event)
+        if self._events:
+            self.stub.set_event(*envelope.pack(self._events))

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from common import canonical as serialization
+from common import events as envelope
 from chaincode.runtime.identity import ATTRIBUTE_EXTENSION_OID
 from chaincode.runtime.router import STATUS_OK, Response, Router
 from chaincode.runtime.stub import KeyModification
@@ -132,7 +133,7 @@ class MemoryLedger:
                     KeyModification(tx_id, self.clock, value or b"", value is None))
             self.private.update(stub.private_writes)
             if stub.event is not None:
-                self.events.append((stub.event[0], serialization.loads(stub.event[1])))
+                self.events.extend(envelope.unpack(*stub.event))
         return response
 
     def evaluate(self, who: TestIdentity, function: str, **args: Any) -> Response:

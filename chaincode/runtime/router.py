@@ -4,6 +4,10 @@ Every transaction takes zero or one argument: a JSON object whose keys are the
 method's keyword parameters. The router checks the keys against the method's
 signature, so a typo in a client is refused with a message instead of a
 ``TypeError`` deep in contract code.
+
+Routes and signatures are resolved once, when the router is built: a call
+looks its :class:`Route` up in a dict and checks the argument's keys against
+precomputed sets, with no introspection per transaction.
 """
 
 from __future__ import annotations
@@ -50,28 +54,71 @@ class Response:
     message: str = ""
 
 
+@dataclass(frozen=True)
+class Route:
+    """A transaction function with its keyword parameters, resolved once from its signature."""
+
+    function: str
+    method: Callable[..., Any]
+    names: tuple[str, ...]  # keyword parameters after ``ctx``, in declaration order
+    accepted: frozenset[str]
+    required: tuple[str, ...]  # those without a default
+
+    @classmethod
+    def of(cls, function: str, method: Callable[..., Any]) -> "Route":
+        params = inspect.signature(method).parameters
+        names = tuple(n for n in params if n != "ctx")
+        required = tuple(n for n in names if params[n].default is inspect.Parameter.empty)
+        return cls(function, method, names, frozenset(names), required)
+
+    def arguments(self, args: list[bytes]) -> dict[str, Any]:
+        """The keyword arguments of one call, checked against the signature."""
+        function = self.function
+        if len(args) > 1:
+            raise InvalidInput(f"{function} takes one JSON object argument, got {len(args)} arguments")
+        try:
+            kwargs = serialization.loads(args[0]) if args and args[0] else {}
+        except ValueError as err:
+            raise InvalidInput(f"{function}: argument is not valid JSON ({err})") from None
+        if not isinstance(kwargs, dict):
+            raise InvalidInput(f"{function}: argument must be a JSON object")
+        if not self.accepted.issuperset(kwargs):
+            unknown = sorted(set(kwargs) - self.accepted)
+            raise InvalidInput(f"{function}: unknown field(s) {', '.join(unknown)}; "
+                               f"accepted: {', '.join(self.names)}")
+        missing = [n for n in self.required if n not in kwargs]
+        if missing:
+            raise InvalidInput(f"{function}: missing field(s) {', '.join(missing)}")
+        return kwargs
+
+
 class Router:
     def __init__(self, contracts: list[Contract]) -> None:
-        self._routes: dict[str, Callable[..., Any]] = {}
+        self._routes: dict[str, Route] = {}
         for contract in contracts:
             for attr in dir(contract):
                 method = getattr(contract, attr)
                 if callable(method) and getattr(method, _TX_MARK, False):
-                    self._routes[f"{contract.name}:{_camel(attr)}"] = method
+                    function = f"{contract.name}:{_camel(attr)}"
+                    self._routes[function] = Route.of(function, method)
+        self._functions = sorted(self._routes)
 
     @property
     def functions(self) -> list[str]:
-        return sorted(self._routes)
+        return list(self._functions)
+
+    def route(self, function: str) -> Route | None:
+        return self._routes.get(function)
 
     def invoke(self, stub: Stub, function: str, args: list[bytes]) -> Response:
         """Run one transaction; never raises."""
         try:
-            method = self._routes.get(function)
-            if method is None:
-                raise InvalidInput(f"unknown function {function!r}; known: {', '.join(self.functions)}")
-            kwargs = _parse_arguments(function, method, args)
+            route = self._routes.get(function)
+            if route is None:
+                raise InvalidInput(f"unknown function {function!r}; known: {', '.join(self._functions)}")
+            kwargs = route.arguments(args)
             ctx = TxContext(stub)
-            result = method(ctx, **kwargs)
+            result = route.method(ctx, **kwargs)
             ctx.flush()
             return Response(STATUS_OK, payload=serialization.dumps(result))
         except ContractError as err:
@@ -79,25 +126,3 @@ class Router:
         except Exception as err:  # a bug: keep the traceback in the chaincode log
             log.exception("transaction %s failed", function)
             return Response(STATUS_FAILED, message=f"internal error in {function}: {err}")
-
-
-def _parse_arguments(function: str, method: Callable[..., Any], args: list[bytes]) -> dict[str, Any]:
-    if len(args) > 1:
-        raise InvalidInput(f"{function} takes one JSON object argument, got {len(args)} arguments")
-    try:
-        kwargs = serialization.loads(args[0]) if args and args[0] else {}
-    except ValueError as err:
-        raise InvalidInput(f"{function}: argument is not valid JSON ({err})") from None
-    if not isinstance(kwargs, dict):
-        raise InvalidInput(f"{function}: argument must be a JSON object")
-    params = inspect.signature(method).parameters
-    names = [n for n in params if n != "ctx"]
-    unknown = sorted(set(kwargs) - set(names))
-    if unknown:
-        raise InvalidInput(f"{function}: unknown field(s) {', '.join(unknown)}; accepted: {', '.join(names)}")
-    missing = [n for n in names if n not in kwargs and params[n].default is inspect.Parameter.empty]
-    if missing:
-        raise InvalidInput(f"{function}: missing field(s) {', '.join(missing)}")
-    return kwargs
-
-

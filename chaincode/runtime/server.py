@@ -10,11 +10,11 @@ every minute, and tolerance of the peer's one-minute client pings.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -22,12 +22,12 @@ import grpc
 from fabric_protos.peer import chaincode_shim_pb2_grpc
 
 from chaincode.runtime.router import Router
-from chaincode.runtime.shim import DEFAULT_REQUEST_TIMEOUT, ChaincodeService
+from chaincode.runtime.shim import DEFAULT_REQUEST_TIMEOUT, ChaincodeService, Workers
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 100 * 1024 * 1024
-DEFAULT_MAX_TRANSACTIONS = 32  # transactions running at once, over all streams
+DEFAULT_MAX_TRANSACTIONS = 16  # worker threads = transactions running at once, over all streams
 DEFAULT_MAX_STREAMS = 16  # Connect streams at once (each peer opens one per chaincode)
 STOP_GRACE_SECONDS = 5.0
 
@@ -129,25 +129,73 @@ class ChaincodeServer:
         self.chaincode_id = chaincode_id
         self.tls = tls
         self.port: int | None = None
-        self._transactions = ThreadPoolExecutor(max_transactions, thread_name_prefix="chaincode-tx")
-        self._service = ChaincodeService(chaincode_id, router, self._transactions, request_timeout=request_timeout)
-        self._server = grpc.server(ThreadPoolExecutor(max_streams, thread_name_prefix="chaincode-stream"),
-                                   options=GRPC_OPTIONS)
-        chaincode_shim_pb2_grpc.add_ChaincodeServicer_to_server(self._service, self._server)
+        self._router = router
+        self._max_transactions = max_transactions
+        self._max_streams = max_streams
+        self._request_timeout = request_timeout
+        self._workers: Workers | None = None
+        self._service: ChaincodeService | None = None
+        self._server: grpc.aio.Server | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
 
-    def start(self) -> int:
+    # -- the event loop thread ----------------------------------------------------
+    def _run_loop(self, loop: asyncio.AbstractEventLoop, started: threading.Event) -> None:
+        asyncio.set_event_loop(loop)
+        loop.call_soon(started.set)
         try:
-            if self.tls is None:
-                port = self._server.add_insecure_port(self.address)
+            loop.run_forever()
+        finally:
+            try:
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            finally:
+                loop.close()
+
+    def _call(self, coroutine, timeout: float | None = None):
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+
+    async def _open(self) -> int:
+        credentials = None if self.tls is None else self.tls.credentials()  # ConfigError for unreadable files
+        server = grpc.aio.server(options=GRPC_OPTIONS, maximum_concurrent_rpcs=self._max_streams)
+        chaincode_shim_pb2_grpc.add_ChaincodeServicer_to_server(self._service, server)
+        try:
+            if credentials is None:
+                port = server.add_insecure_port(self.address)
             else:
-                port = self._server.add_secure_port(self.address, self.tls.credentials())
+                port = server.add_secure_port(self.address, credentials)
         except RuntimeError as err:
             raise ConfigError(f"cannot listen on {self.address}: {err}") from None
         if not port:
             raise ConfigError(f"cannot listen on {self.address} (address in use?)")
-        self.port = port
-        self._server.start()
+        await server.start()
+        self._server = server
         return port
+
+    async def _close(self, grace: float) -> None:
+        if self._server is None:
+            return
+        stopping = asyncio.ensure_future(self._server.stop(grace))  # no new streams from here on
+        await asyncio.sleep(0)
+        if self._service is not None:
+            self._service.close_all("the chaincode server is stopping")
+        await stopping
+
+    # -- public, blocking ---------------------------------------------------------------
+    def start(self) -> int:
+        if self._thread is not None:
+            raise RuntimeError("the chaincode server was already started")
+        self._workers = Workers(self._max_transactions)
+        self._service = ChaincodeService(self.chaincode_id, self._router, self._workers,
+                                         request_timeout=self._request_timeout)
+        self._loop = asyncio.new_event_loop()
+        started = threading.Event()
+        self._thread = threading.Thread(target=self._run_loop, args=(self._loop, started),
+                                        name="chaincode-grpc-loop", daemon=True)
+        self._thread.start()
+        started.wait()
+        self.port = self._call(self._open())
+        return self.port
 
     @property
     def listen_address(self) -> str:
@@ -158,12 +206,23 @@ class ChaincodeServer:
         tls = "off" if self.tls is None else ("mutual" if self.tls.mutual else "server only")
         return f"chaincode server listening on {self.listen_address} (chaincode id {self.chaincode_id}, TLS {tls})"
 
+    @property
+    def sessions(self) -> list:
+        """The open peer streams (for tests and diagnostics)."""
+        return [] if self._service is None else self._service.sessions
+
     def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
-        """Stop accepting streams, end open ones, and wait for running transactions."""
-        stopped = self._server.stop(grace)
-        self._service.close_all("the chaincode server is stopping")
-        stopped.wait(grace + 1)
-        self._transactions.shutdown(wait=True, cancel_futures=True)
+        """Stop accepting streams, end open ones, and wait for running transactions. Idempotent."""
+        loop, thread = self._loop, self._thread
+        if loop is not None and thread is not None and thread.is_alive():
+            try:
+                self._call(self._close(grace), timeout=grace + 5)
+            except Exception as err:  # stopping must not fail; say why it was not clean
+                log.warning("stopping the gRPC server: %s", err)
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(grace + 5)
+        if self._workers is not None:
+            self._workers.shutdown(timeout=grace + 5)
 
 
 def serve(address: str, chaincode_id: str, router: Router, tls: TLSConfig | None = None) -> None:

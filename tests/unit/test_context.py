@@ -1,4 +1,4 @@
-"""TxContext: read-your-writes, merged scans, buffered writes, one event."""
+"""TxContext: read-your-writes, merged scans, buffered writes, every event in one envelope."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Iterator
 
 import pytest
 
+from common import events as envelope
 from chaincode.runtime.context import TxContext
 from chaincode.runtime.errors import NotFound
 from chaincode.runtime.memory import make_identity
@@ -78,10 +79,10 @@ def test_scan_merges_own_writes_and_deletes_in_key_order(stub):
     ctx.delete("lot:3")
     ctx.put_json("other:1", 1)
     assert list(ctx.scan("lot:")) == [("lot:0", {"tons": 0}), ("lot:1", {"tons": 1}), ("lot:2", {"tons": 22})]
-    assert ("range", "lot:", "lot:\uffff") in stub.calls
+    assert ("range", "lot:", "lot:\U0010ffff") in stub.calls
 
 
-def test_flush_hands_only_final_values_to_the_peer_and_the_last_event(stub):
+def test_flush_hands_only_final_values_to_the_peer_and_every_event_in_one_envelope(stub):
     ctx = TxContext(stub)
     ctx.put_json("lot:5", {"tons": 5})
     ctx.put_json("lot:5", {"tons": 6})
@@ -90,7 +91,24 @@ def test_flush_hands_only_final_values_to_the_peer_and_the_last_event(stub):
     ctx.emit("Second", {"n": 2})
     ctx.flush()
     sent = [c for c in stub.calls if c[0] != "get"]
-    assert sent == [("put", "lot:5", b'{"tons":6}'), ("delete", "lot:1"), ("event", "Second", b'{"n":2}')]
+    assert sent == [("put", "lot:5", b'{"tons":6}'), ("delete", "lot:1"),
+                    ("event", "First,Second",
+                     b'{"events":[{"name":"First","payload":{"n":1}},{"name":"Second","payload":{"n":2}}]}')]
+    assert envelope.unpack(*sent[-1][1:]) == [("First", {"n": 1}), ("Second", {"n": 2})]
+
+
+def test_a_transaction_without_events_sends_none(stub):
+    ctx = TxContext(stub)
+    ctx.put_json("lot:5", {"tons": 5})
+    ctx.flush()
+    assert not [c for c in stub.calls if c[0] == "event"]
+
+
+def test_a_refused_transaction_sends_neither_writes_nor_events(stub):
+    ctx = TxContext(stub)
+    ctx.put_json("lot:5", {"tons": 5})
+    ctx.emit("First", {"n": 1})
+    assert [c for c in stub.calls if c[0] in ("put", "event")] == []  # nothing before flush
 
 
 def test_transaction_facts_and_caller_come_from_the_stub(stub):

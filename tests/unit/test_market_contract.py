@@ -6,7 +6,7 @@ import pytest
 
 from common import canonical as serialization
 from chaincode.runtime.memory import _MemoryStub
-from chaincode.permits.prices import price_hash
+from chaincode.market.prices import price_hash
 from chaincode.runtime.router import STATUS_OK
 from test_permit_world import (
     BJ_POWER, BJ_STEEL, COORDINATOR, ENTERPRISE, HB_CEMENT, REGULATOR, SALT, TJ_CHEMICAL, priced,

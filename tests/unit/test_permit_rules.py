@@ -7,11 +7,16 @@ import pytest
 from chaincode.runtime.errors import AccessDenied, Conflict, InvalidInput
 from chaincode.runtime.identity import Caller
 from common import credit_code
-from chaincode.permits import access, lots, prices, rules, scope
-from chaincode.permits.parameters import DEFAULTS, load_rules
-from chaincode.runtime.checks import require_credit_code, require_quantity, require_year
+from chaincode.enterprise import rules as enterprise_rules
+from chaincode.facts import credit
+from chaincode.market import prices
+from chaincode.market import rules as market_rules
+from chaincode.permit import lots, rules, scope
+from chaincode.permit.parameters import DEFAULTS, load_rules
+from chaincode.runtime import access
+from chaincode.runtime.checks import require_credit_code, require_id, require_quantity, require_text, require_year
 from common.units import UnitError, format_quantity, parse_quantity
-from chaincode.permits.stamps import IdSequence, Stamp, iso_time
+from chaincode.runtime.stamps import IdSequence, Stamp, iso_time
 
 STAMP = Stamp(tx_id="tx1", at="2026-01-01T00:00:00.000Z", msp_id="BJMSP", name="bj-regulator", role="regulator")
 
@@ -162,28 +167,29 @@ class TestAccess:
 
     def test_an_enterprise_certificate_must_carry_a_valid_credit_code(self):
         with pytest.raises(AccessDenied, match="is not a valid unified social credit code"):
-            access.caller_entity(self.caller(role="enterprise", entity="E-0042"), "Market:Buy")
-        assert access.caller_entity(self.caller(role="enterprise", entity=self.CODE), "Market:Buy") == self.CODE
+            enterprise_rules.caller_entity(self.caller(role="enterprise", entity="E-0042"), "Market:Buy")
+        assert enterprise_rules.caller_entity(self.caller(role="enterprise", entity=self.CODE), "Market:Buy") == self.CODE
 
     def test_an_enterprise_certificate_must_match_the_registered_region_and_organization(self):
         record = {"entity": self.CODE, "region": "BJ", "msp_id": "BJMSP"}
-        access.check_enterprise_caller(self.caller(role="enterprise", entity=self.CODE, region="BJ"), record)
+        enterprise_rules.check_enterprise_caller(self.caller(role="enterprise", entity=self.CODE, region="BJ"), record)
         with pytest.raises(AccessDenied, match=f"enterprise {self.CODE} is not registered in region HB"):
-            access.check_enterprise_caller(self.caller(role="enterprise", entity=self.CODE, region="HB"), record)
+            enterprise_rules.check_enterprise_caller(self.caller(role="enterprise", entity=self.CODE, region="HB"), record)
         with pytest.raises(AccessDenied, match="must act through organization BJMSP, not HBMSP"):
-            access.check_enterprise_caller(self.caller("HBMSP", role="enterprise", entity=self.CODE, region="BJ"),
+            enterprise_rules.check_enterprise_caller(self.caller("HBMSP", role="enterprise", entity=self.CODE, region="BJ"),
                                            record)
         with pytest.raises(AccessDenied, match="is not registered; the regulator of its region registers it"):
-            access.check_enterprise_caller(self.caller(role="enterprise", entity=self.CODE, region="BJ"), None)
+            enterprise_rules.check_enterprise_caller(self.caller(role="enterprise", entity=self.CODE, region="BJ"), None)
 
     def test_viewers_see_all_their_region_or_their_own(self):
         lot = {"owner": "A", "owner_region": "HB", "issuing_region": "BJ"}
-        assert access.Viewer("coordinator").sees_lot(lot)
-        assert access.Viewer("regulator", region="BJ").sees_lot(lot)  # issued there
-        assert access.Viewer("regulator", region="HB").sees_lot(lot)  # held there
-        assert not access.Viewer("regulator", region="TJ").sees_lot(lot)
-        assert access.Viewer("enterprise", region="HB", entity="A").sees_lot(lot)
-        assert not access.Viewer("enterprise", region="HB", entity="B").sees_lot(lot)
+        concerns = {"regions": (lot["owner_region"], lot["issuing_region"]), "parties": (lot["owner"],)}
+        assert access.Viewer("coordinator").sees(**concerns)
+        assert access.Viewer("regulator", region="BJ").sees(**concerns)  # issued there
+        assert access.Viewer("regulator", region="HB").sees(**concerns)  # held there
+        assert not access.Viewer("regulator", region="TJ").sees(**concerns)
+        assert access.Viewer("enterprise", region="HB", entity="A").sees(**concerns)
+        assert not access.Viewer("enterprise", region="HB", entity="B").sees(**concerns)
 
 
 class TestLots:
@@ -224,22 +230,17 @@ class TestLots:
         with pytest.raises(ValueError):
             lots.take([a], 6)
 
-    def test_history_walks_back_through_splits_and_stops_each_ancestor_at_its_split(self):
-        root = self.issued()
+    def test_a_split_child_records_its_depth_and_the_parent_entry_that_created_it(self):
+        root = {**self.issued(), "entries": 4, "provenance": []}  # four entries already on the ledger
         first = lots.carve(root, 600, child_id="L-2", stamp=stamp("tx2"), action="escrowed",
                            changes={"status": "escrowed"})
+        assert first.moved["depth"] == 1 and first.moved["parent_entry"] == 4
+        assert first.rest["provenance"][-1] == {**first.rest["provenance"][-1], "action": "split", "child": "L-2"}
         second = lots.carve(first.moved, 200, child_id="L-3", stamp=stamp("tx3"), action="transferred",
                             changes={"status": "held", "owner": "B"})
-        later = lots.with_entry(first.rest, stamp("tx4"), "frozen", reason="unrelated, after the split")
-        store = {lot["id"]: lot for lot in [later, second.rest, second.moved]}
-
-        walked = lots.history(store.__getitem__, "L-3")
-
-        assert walked["lineage"] == ["L-3", "L-2", "L-1"]
-        assert walked["root"] == "L-1"
-        assert walked["owners"] == ["A", "B"]
-        assert [(e["lot"], e["action"]) for e in walked["entries"]] == [
-            ("L-1", "issued"), ("L-1", "split"), ("L-2", "escrowed"), ("L-2", "split"), ("L-3", "transferred")]
+        assert second.moved["depth"] == 2
+        assert second.moved["parent_entry"] == 1  # L-2's own entry 0 is "escrowed", entry 1 the split
+        assert second.moved["root"] == "L-1"
 
     def test_totals_count_issuance_once_and_every_unit_where_it_is_now(self):
         root = self.issued(1000)
@@ -263,13 +264,13 @@ class TestRules:
     def test_a_frozen_enterprise_is_refused_naming_it_and_the_reason(self):
         with pytest.raises(Conflict, match="enterprise X is frozen by the regulator of region BJ "
                                            r"\(audit\); it cannot buy allowances"):
-            rules.check_not_frozen({"entity": "X", "region": "BJ", "frozen": {"reason": "audit"}}, "buy allowances")
+            enterprise_rules.check_not_frozen({"entity": "X", "region": "BJ", "frozen": {"reason": "audit"}}, "buy allowances")
 
     def test_red_credit_keeps_an_enterprise_out_of_the_market(self):
-        rules.check_credit("X", None, ["red"], "buy allowances")
-        rules.check_credit("X", "yellow", ["red"], "buy allowances")
+        credit.check_market_access("X", None, ["red"], "buy allowances")
+        credit.check_market_access("X", "yellow", ["red"], "buy allowances")
         with pytest.raises(Conflict, match="enterprise X has green-credit level red"):
-            rules.check_credit("X", "red", ["red"], "buy allowances")
+            credit.check_market_access("X", "red", ["red"], "buy allowances")
 
     def test_shortfalls_name_the_frozen_lots_left_out(self):
         candidates = [{"id": "L-A", "quantity": 100, "frozen": None},
@@ -281,18 +282,18 @@ class TestRules:
 
     def test_a_buyer_cannot_buy_its_own_offer_or_more_than_remains(self):
         offer = {"id": "O-1", "status": "open", "seller": "S", "remaining": 10}
-        rules.check_buy(offer, "B", 10)
+        market_rules.check_buy(offer, "B", 10)
         with pytest.raises(Conflict, match="enterprise S cannot buy its own offer O-1"):
-            rules.check_buy(offer, "S", 1)
+            market_rules.check_buy(offer, "S", 1)
         with pytest.raises(Conflict, match="offer O-1 has 10 kg available, 11 kg requested"):
-            rules.check_buy(offer, "B", 11)
+            market_rules.check_buy(offer, "B", 11)
         with pytest.raises(Conflict, match="offer O-1 is cancelled"):
-            rules.check_buy({**offer, "status": "cancelled"}, "B", 1)
+            market_rules.check_buy({**offer, "status": "cancelled"}, "B", 1)
 
     def test_an_offer_closes_when_nothing_remains_or_awaits_approval(self):
-        assert rules.offer_status_after({"status": "open", "remaining": 0, "pending": 0}) == "closed"
-        assert rules.offer_status_after({"status": "open", "remaining": 0, "pending": 5}) == "open"
-        assert rules.offer_status_after({"status": "cancelled", "remaining": 0, "pending": 0}) == "cancelled"
+        assert market_rules.offer_status_after({"status": "open", "remaining": 0, "pending": 0}) == "closed"
+        assert market_rules.offer_status_after({"status": "open", "remaining": 0, "pending": 5}) == "open"
+        assert market_rules.offer_status_after({"status": "cancelled", "remaining": 0, "pending": 0}) == "cancelled"
 
 
 class TestPricesAndStamps:

@@ -17,7 +17,9 @@ from typing import Any
 from chaincode.runtime import memory
 from common import canonical as serialization
 from chaincode.app import build_router
-from chaincode.consortium import MEMBER_PREFIX, PARAM_PREFIX
+from chaincode.permit.store import HELD, LOTS
+from chaincode.registry.store import MEMBERS as MEMBER_KEYS
+from chaincode.runtime.parameters import PARAMS
 from chaincode.runtime.memory import MemoryLedger, make_identity
 from common.credit_code import complete, is_valid
 from chaincode.runtime.router import STATUS_OK, STATUS_REFUSED
@@ -135,7 +137,7 @@ class PermitWorld:
                        quantity=quantity)
 
     def lot(self, lot_id: str) -> dict[str, Any]:
-        return serialization.loads(self.ledger.state[f"lot:{lot_id}"])
+        return serialization.loads(self.ledger.state[LOTS.key(lot_id)])
 
     def state_json(self, key: str) -> Any:
         raw = self.ledger.state.get(key)
@@ -145,22 +147,23 @@ class PermitWorld:
         return self.query(COORDINATOR, "Permit:Totals")
 
     def set_parameter(self, name: str, value: Any) -> None:
-        self.ledger.state[PARAM_PREFIX + name] = serialization.dumps(value)
+        self.ledger.state[PARAMS.key(name)] = serialization.dumps(value)
 
     def event_names(self) -> list[str]:
         return [name for name, _ in self.ledger.events]
 
     def assert_invariants(self, issued: dict[tuple[str, int], int] | None = None) -> None:
         """Conservation per (pollutant, vintage), positive lots, and a held index that matches the lots."""
-        lots = [serialization.loads(raw) for key, raw in self.ledger.state.items() if key.startswith("lot:")]
+        lot_prefix = LOTS.namespace.prefix()
+        lots = [serialization.loads(raw) for key, raw in self.ledger.state.items() if key.startswith(lot_prefix)]
         for row in self.totals():
             assert row["issued"] == row["held"] + row["escrowed"] + row["retired"], row
             assert row["balanced"] is True
             if issued is not None:
                 assert row["issued"] == issued[(row["pollutant"], row["vintage"])]
         assert all(lot["quantity"] > 0 for lot in lots)
-        held_index = {key for key in self.ledger.state if key.startswith("held:")}
-        expected = {f"held:{lot['owner']}:{lot['pollutant']}:{lot['vintage']:04d}:{lot['id']}"
+        held_index = {key for key in self.ledger.state if key.startswith(HELD.prefix())}
+        expected = {HELD.key(lot["owner"], lot["pollutant"], lot["vintage"], lot["id"])
                     for lot in lots if lot["status"] == "held"}
         assert held_index == expected
 
@@ -168,16 +171,16 @@ class PermitWorld:
 def seeded_ledger() -> MemoryLedger:
     ledger = MemoryLedger(build_router())
     for record in MEMBERS:
-        ledger.state[MEMBER_PREFIX + record["msp_id"]] = serialization.dumps(record)
+        ledger.state[MEMBER_KEYS.key(record["msp_id"])] = serialization.dumps(record)
     for name, value in PARAMETERS.items():
-        ledger.state[PARAM_PREFIX + name] = serialization.dumps(value)
+        ledger.state[PARAMS.key(name)] = serialization.dumps(value)
     return ledger
 
 
 def test_the_seeded_world_knows_four_members_and_the_basin_parameters():
     ledger = seeded_ledger()
-    assert serialization.loads(ledger.state["member:COMSP"])["kind"] == "coordinator"
-    assert serialization.loads(ledger.state["param:air_basin"])["HB"] == "jingjinji-air"
+    assert serialization.loads(ledger.state[MEMBER_KEYS.key("COMSP")])["kind"] == "coordinator"
+    assert serialization.loads(ledger.state[PARAMS.key("air_basin")])["HB"] == "jingjinji-air"
 
 
 def test_the_fixture_enterprises_carry_valid_credit_codes():

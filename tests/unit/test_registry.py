@@ -7,8 +7,9 @@ import copy
 import pytest
 
 from chaincode.app import build_router
-from chaincode.contracts import all_contracts
-from chaincode.contracts.registry import BOOTSTRAP_KEY, RegistryContract
+from chaincode.app import all_contracts
+from chaincode.registry.contract import RegistryContract
+from chaincode.registry.store import BOOTSTRAP_KEY
 from chaincode.runtime.memory import MemoryLedger, make_identity
 from chaincode.runtime.router import STATUS_OK, STATUS_REFUSED
 

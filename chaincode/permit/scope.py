@@ -12,7 +12,7 @@ Within one region any trade settles at once. Across regions:
 from __future__ import annotations
 
 from chaincode.runtime.errors import Conflict, InvalidInput
-from chaincode.permits.parameters import PermitRules
+from chaincode.permit.parameters import PermitRules
 
 AIR = "air"
 WATER = "water"

@@ -12,6 +12,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from chaincode.runtime.errors import Conflict
+
 ID_DIGITS = 16
 
 
@@ -54,3 +56,16 @@ class IdSequence:
 def stamp_of(tx_id: str, timestamp: float, caller: Any) -> Stamp:
     """The stamp for a transaction signed by ``caller`` (a :class:`~chaincode.runtime.identity.Caller`)."""
     return Stamp(tx_id=tx_id, at=iso_time(timestamp), msp_id=caller.msp_id, name=caller.name, role=caller.role)
+
+
+def stamp_for(ctx: Any) -> Stamp:
+    """The stamp of the transaction ``ctx`` (a :class:`~chaincode.runtime.context.TxContext`) runs."""
+    return stamp_of(ctx.tx_id, ctx.timestamp, ctx.caller)
+
+
+def new_id(ctx: Any, ids: IdSequence, prefix: str, kind: Any) -> str:
+    """The next id of this transaction for a record of ``kind`` (a ``RecordKind``); never reuses a key."""
+    object_id = ids.next(prefix)
+    if ctx.get(kind.key(object_id)) is not None:
+        raise Conflict(f"id {object_id} derived from transaction {ctx.tx_id} already exists")
+    return object_id

@@ -43,17 +43,14 @@ offer's ask knows the unit price its trades settle at; what stays with the two
 parties' organizations and the coordinator is each trade's price record
 (price, quantity, amount) once the listing is gone.
 
-Keys:
-
-* ``offer:<offer id>`` → ``{id, seller, seller_region, seller_msp, pollutant, vintage, quantity,
-  remaining, pending, sold, status, lots, trades, price_hash, price_collection, price_collections,
-  listed, closed}``
-* ``trade:<trade id>`` → ``{id, offer, seller, seller_region, seller_msp, buyer, buyer_region,
-  buyer_msp, pollutant, vintage, quantity, cross_region, status, approvals_required, approvals,
-  rejection, lots, price_hash, price_collection, created, settled}``
-* private ``price:<offer id>`` in every collection of ``price_collections`` (the seller's own
-  ``price_collection`` first) and private ``price:<trade id>`` in the trade's ``price_collection``
-  → ``{kind, id, price, salt, hash, quantity, amount}``
+Keys and indexes: :mod:`chaincode.market.store`. An offer record is
+``{id, seller, seller_region, seller_msp, pollutant, vintage, quantity, remaining, pending, sold,
+status, lots, trades, price_hash, price_collection, price_collections, listed, closed}``; a trade
+``{id, offer, seller, seller_region, seller_msp, buyer, buyer_region, buyer_msp, pollutant,
+vintage, quantity, cross_region, status, approvals_required, approvals, rejection, lots,
+price_hash, price_collection, created, settled}``. The private ``price`` of an offer is written
+into every collection of ``price_collections`` (the seller's own first), that of a trade into
+the trade's ``price_collection``.
 
 Offer ids are ``O-`` + 16 hex digits, trade ids ``T-`` + 16, from the transaction id.
 """
@@ -62,29 +59,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from chaincode import consortium
-from chaincode.consortium import REGION_KIND, price_collection
+from chaincode.enterprise import api as enterprises
+from chaincode.facts import credit
+from chaincode.market import prices, rules
+from chaincode.market.rules import OFFER_STATUSES, TRADE_STATUSES
+from chaincode.market.store import OFFERS, PRICES, TRADES
+from chaincode.market import store
+from chaincode.permit import api as permits
+from chaincode.permit.api import load_lot, move_lots, rules_of, save_lot
+from chaincode.registry import api as registry
+from chaincode.runtime import pagination
+from chaincode.runtime.access import Viewer, outside
+from chaincode.runtime.checks import require_id, require_quantity, require_text, require_year
 from chaincode.runtime.context import TxContext
-from chaincode.contracts.enterprise import (
-    acting_enterprise, acting_regulator, credit_level, enterprise, stamp_for, viewer,
-)
-from chaincode.contracts.permit import held_lots, load_lot, move_lots, new_id, rules_of, save_lot
 from chaincode.runtime.errors import AccessDenied, Conflict, ContractError, InvalidInput, NotFound
-from chaincode.permits import lots as lot_states
-from chaincode.permits import prices, rules, scope
-from chaincode.runtime.checks import require_quantity, require_year
-from chaincode.permits.stamps import IdSequence, Stamp
 from chaincode.runtime.router import Contract, transaction
-
-OFFER_PREFIX = "offer:"
-TRADE_PREFIX = "trade:"
-PRICE_PREFIX = "price:"
-
-OFFER_STATUSES = (rules.OFFER_OPEN, rules.OFFER_CLOSED, rules.OFFER_CANCELLED)
-TRADE_STATUSES = (rules.TRADE_PENDING, rules.TRADE_SETTLED, rules.TRADE_REJECTED)
+from chaincode.runtime.stamps import IdSequence, Stamp, new_id, stamp_for
+from common.names import price_collection
 
 EVENT_LISTED = "OfferListed"
 EVENT_CANCELLED = "OfferCancelled"
+EVENT_CLOSED = "OfferClosed"
 EVENT_PENDING = "TradePending"
 EVENT_APPROVED = "TradeApproved"
 EVENT_REJECTED = "TradeRejected"
@@ -98,24 +93,25 @@ class MarketContract(Contract):
     @transaction
     def list_offer(self, ctx: TxContext, pollutant: Any, vintage: Any, quantity: Any) -> dict[str, Any]:
         """An enterprise offers ``quantity`` kg of its held allowances; transient ``price`` and ``salt``."""
-        seller = acting_enterprise(ctx, "Market:ListOffer")
+        seller = enterprises.acting_enterprise(ctx, "Market:ListOffer")
         permit_rules = rules_of(ctx)
-        scope.require_pollutant(pollutant, permit_rules)
+        permits.scope.require_pollutant(pollutant, permit_rules)
         require_year("vintage", vintage)
         require_quantity("quantity", quantity)
         price, salt = prices.price_from_transient(ctx.transient, "Market:ListOffer")
         entity = seller["entity"]
-        candidates = held_lots(ctx, entity, pollutant, vintage)
-        rules.check_not_frozen(seller, "list offers")
-        rules.check_credit(entity, credit_level(ctx, entity), permit_rules.credit_market_barred, "list offers")
-        rules.check_enough(entity, f"{pollutant} of vintage {vintage}", quantity, candidates)
+        candidates = permits.held_lots(ctx, entity, pollutant, vintage)
+        enterprises.check_not_frozen(seller, "list offers")
+        credit.check_market_access(entity, credit.level(ctx, entity), permit_rules.credit_market_barred,
+                                   "list offers")
+        permits.check_enough(entity, f"{pollutant} of vintage {vintage}", quantity, candidates)
 
         stamp = stamp_for(ctx)
         ids = IdSequence(ctx.tx_id)
-        offer_id = new_id(ctx, ids, "O", OFFER_PREFIX)
-        plan = lot_states.take([lot for lot in candidates if rules.usable(lot)], quantity)
+        offer_id = new_id(ctx, ids, "O", OFFERS)
+        plan = permits.take([lot for lot in candidates if permits.usable(lot)], quantity)
         escrow = [lot["id"] for lot in move_lots(ctx, plan, ids, stamp, "escrowed",
-                                                 {"status": lot_states.ESCROWED, "offer": offer_id}, offer=offer_id)]
+                                                 {"status": permits.ESCROWED, "offer": offer_id}, offer=offer_id)]
         collections = ask_collections(ctx, seller["msp_id"])
         private = prices.price_record("offer", offer_id, price, salt, quantity)
         offer = {
@@ -138,9 +134,9 @@ class MarketContract(Contract):
             "listed": stamp.record(),
             "closed": None,
         }
-        ctx.put_json(OFFER_PREFIX + offer_id, offer)
+        ctx.save(OFFERS, offer)
         for collection in collections:
-            ctx.put_private_json(collection, PRICE_PREFIX + offer_id, private)
+            ctx.put_private_json(collection, PRICES.key(offer_id), private)
         ctx.emit(EVENT_LISTED, {"offer": offer_id, "seller": entity, "region": seller["region"],
                                 "pollutant": pollutant, "vintage": vintage, "quantity": quantity,
                                 "price_hash": private["hash"], "tx_id": ctx.tx_id})
@@ -149,8 +145,8 @@ class MarketContract(Contract):
     @transaction
     def cancel_offer(self, ctx: TxContext, offer_id: Any) -> dict[str, Any]:
         """The seller withdraws an open offer; what is still escrowed goes back to its holdings."""
-        seller = acting_enterprise(ctx, "Market:CancelOffer")
-        rules.require_id("offer_id", offer_id, "O")
+        seller = enterprises.acting_enterprise(ctx, "Market:CancelOffer")
+        require_id("offer_id", offer_id, "O")
         offer = load_offer(ctx, offer_id)
         if offer["seller"] != seller["entity"]:
             raise AccessDenied(f"offer {offer_id} belongs to enterprise {offer['seller']}; only its seller may "
@@ -162,7 +158,7 @@ class MarketContract(Contract):
         released = offer["remaining"]
         offer = {**offer, "status": rules.OFFER_CANCELLED, "remaining": 0, "lots": [],
                  "closed": stamp.record(reason="cancelled by the seller", released=released)}
-        ctx.put_json(OFFER_PREFIX + offer_id, offer)
+        ctx.save(OFFERS, offer)
         ctx.emit(EVENT_CANCELLED, {"offer": offer_id, "seller": offer["seller"], "region": offer["seller_region"],
                                    "released": released, "tx_id": ctx.tx_id})
         return offer
@@ -175,35 +171,36 @@ class MarketContract(Contract):
 
         Same region: settled in this transaction. Across regions: pending until both regulators approve.
         """
-        buyer = acting_enterprise(ctx, "Market:Buy")
-        rules.require_id("offer_id", offer_id, "O")
+        buyer = enterprises.acting_enterprise(ctx, "Market:Buy")
+        require_id("offer_id", offer_id, "O")
         require_quantity("quantity", quantity)
         price, salt = prices.price_from_transient(ctx.transient, "Market:Buy")
         offer = load_offer(ctx, offer_id)
-        seller = enterprise(ctx, offer["seller"])
+        seller = enterprises.enterprise(ctx, offer["seller"])
         permit_rules = rules_of(ctx)
         entity = buyer["entity"]
-        rules.check_not_frozen(buyer, "buy allowances")
-        rules.check_credit(entity, credit_level(ctx, entity), permit_rules.credit_market_barred, "buy allowances")
+        enterprises.check_not_frozen(buyer, "buy allowances")
+        credit.check_market_access(entity, credit.level(ctx, entity), permit_rules.credit_market_barred,
+                                   "buy allowances")
         rules.check_buy(offer, entity, quantity)
-        rules.check_not_frozen(seller, "sell allowances")
-        scope.check_trade_scope(offer["pollutant"], seller["region"], buyer["region"], permit_rules)
+        enterprises.check_not_frozen(seller, "sell allowances")
+        permits.scope.check_trade_scope(offer["pollutant"], seller["region"], buyer["region"], permit_rules)
         if prices.price_hash(salt, price) != offer["price_hash"]:
             raise InvalidInput(f"the price in the transient map does not match the asking price of offer {offer_id}; "
                                f"read the ask with Market:Price and send its price and salt")
 
         stamp = stamp_for(ctx)
         ids = IdSequence(ctx.tx_id)
-        trade_id = new_id(ctx, ids, "T", TRADE_PREFIX)
-        regions = scope.approving_regions(seller["region"], buyer["region"])
+        trade_id = new_id(ctx, ids, "T", TRADES)
+        regions = permits.scope.approving_regions(seller["region"], buyer["region"])
         cross = bool(regions)
         if cross:
-            changes = {"status": lot_states.PENDING, "trade": trade_id}
+            changes = {"status": permits.PENDING, "trade": trade_id}
             action = "reserved"
         else:
             changes = _delivered(entity, buyer["region"])
             action = "transferred"
-        plan = lot_states.take([load_lot(ctx, lot_id) for lot_id in offer["lots"]], quantity)
+        plan = permits.take([load_lot(ctx, lot_id) for lot_id in offer["lots"]], quantity)
         moved_ids = [lot["id"] for lot in move_lots(ctx, plan, ids, stamp, action, changes, offer=offer_id,
                                                     trade=trade_id, seller=offer["seller"], buyer=entity)]
         emptied = {lot["id"] for lot, part in plan if part == lot["quantity"]}
@@ -242,8 +239,8 @@ class MarketContract(Contract):
             "trades": [*offer["trades"], trade_id],
         }
         _save_offer(ctx, offer, stamp)
-        ctx.put_json(TRADE_PREFIX + trade_id, trade)
-        ctx.put_private_json(collection, PRICE_PREFIX + trade_id, private)
+        ctx.save(TRADES, trade)
+        ctx.put_private_json(collection, PRICES.key(trade_id), private)
         ctx.emit(EVENT_PENDING if cross else EVENT_SETTLED, _trade_event(trade, ctx.tx_id))
         return trade
 
@@ -251,23 +248,23 @@ class MarketContract(Contract):
     def approve(self, ctx: TxContext, trade_id: Any) -> dict[str, Any]:
         """A regulator of the seller's or the buyer's region approves a pending cross-region trade;
         the last required approval settles it."""
-        region = acting_regulator(ctx, "Market:Approve")
-        rules.require_id("trade_id", trade_id, "T")
+        region = registry.acting_regulator(ctx, "Market:Approve")
+        require_id("trade_id", trade_id, "T")
         trade = load_trade(ctx, trade_id)
         _check_regulates(trade, region, "approve")
         rules.check_trade_pending(trade)
         if region in trade["approvals"]:
             raise Conflict(f"trade {trade_id} is already approved by region {region}")
-        rules.check_not_frozen(enterprise(ctx, trade["seller"]), "sell allowances")
-        rules.check_not_frozen(enterprise(ctx, trade["buyer"]), "buy allowances")
+        enterprises.check_not_frozen(enterprises.enterprise(ctx, trade["seller"]), "sell allowances")
+        enterprises.check_not_frozen(enterprises.enterprise(ctx, trade["buyer"]), "buy allowances")
 
         stamp = stamp_for(ctx)
         approvals = {**trade["approvals"], region: stamp.record()}
         settles = all(required in approvals for required in trade["approvals_required"])
         for lot_id in trade["lots"]:
-            lot = lot_states.with_entry(load_lot(ctx, lot_id), stamp, "approved", trade=trade_id, region=region)
+            lot = permits.with_entry(load_lot(ctx, lot_id), stamp, "approved", trade=trade_id, region=region)
             if settles:
-                lot = lot_states.with_entry({**lot, **_delivered(trade["buyer"], trade["buyer_region"])}, stamp,
+                lot = permits.with_entry({**lot, **_delivered(trade["buyer"], trade["buyer_region"])}, stamp,
                                             "transferred", offer=trade["offer"], trade=trade_id,
                                             seller=trade["seller"], buyer=trade["buyer"])
             save_lot(ctx, lot)
@@ -277,7 +274,7 @@ class MarketContract(Contract):
             offer = load_offer(ctx, trade["offer"])
             _save_offer(ctx, {**offer, "pending": offer["pending"] - trade["quantity"],
                               "sold": offer["sold"] + trade["quantity"]}, stamp)
-        ctx.put_json(TRADE_PREFIX + trade_id, trade)
+        ctx.save(TRADES, trade)
         ctx.emit(EVENT_SETTLED if settles else EVENT_APPROVED,
                  {**_trade_event(trade, ctx.tx_id), "approved_by": region})
         return trade
@@ -286,9 +283,9 @@ class MarketContract(Contract):
     def reject(self, ctx: TxContext, trade_id: Any, reason: Any) -> dict[str, Any]:
         """A regulator of either region rejects a pending trade; the quantity returns to the offer
         (or to the seller, when the offer has been cancelled)."""
-        region = acting_regulator(ctx, "Market:Reject")
-        rules.require_id("trade_id", trade_id, "T")
-        rules.require_text("reason", reason)
+        region = registry.acting_regulator(ctx, "Market:Reject")
+        require_id("trade_id", trade_id, "T")
+        require_text("reason", reason)
         trade = load_trade(ctx, trade_id)
         _check_regulates(trade, region, "reject")
         rules.check_trade_pending(trade)
@@ -297,10 +294,10 @@ class MarketContract(Contract):
         offer = load_offer(ctx, trade["offer"])
         back_to_offer = offer["status"] == rules.OFFER_OPEN
         for lot_id in trade["lots"]:
-            lot = lot_states.with_entry(load_lot(ctx, lot_id), stamp, "rejected", trade=trade_id, region=region,
+            lot = permits.with_entry(load_lot(ctx, lot_id), stamp, "rejected", trade=trade_id, region=region,
                                         reason=reason)
             if back_to_offer:
-                save_lot(ctx, lot_states.with_entry({**lot, "status": lot_states.ESCROWED, "trade": None},
+                save_lot(ctx, permits.with_entry({**lot, "status": permits.ESCROWED, "trade": None},
                                                     stamp, "returned", offer=offer["id"]))
             else:
                 _release(ctx, lot, stamp, "released", offer=offer["id"])
@@ -311,7 +308,7 @@ class MarketContract(Contract):
         _save_offer(ctx, offer, stamp)
         trade = {**trade, "status": rules.TRADE_REJECTED,
                  "rejection": stamp.record(region=region, reason=reason)}
-        ctx.put_json(TRADE_PREFIX + trade_id, trade)
+        ctx.save(TRADES, trade)
         ctx.emit(EVENT_REJECTED, {**_trade_event(trade, ctx.tx_id), "rejected_by": region, "reason": reason,
                                   "returned_to": "offer" if back_to_offer else "seller"})
         return trade
@@ -319,42 +316,75 @@ class MarketContract(Contract):
     # -- queries -----------------------------------------------------------------------------
     @transaction
     def offers(self, ctx: TxContext, pollutant: Any = None, vintage: Any = None, seller: Any = None,
-               region: Any = None, status: Any = None) -> list[dict[str, Any]]:
-        """Offers are public to every consortium reader (their prices are not)."""
-        viewer(ctx, "Market:Offers")
+               region: Any = None, status: Any = None, limit: Any = None, bookmark: Any = None) -> dict[str, Any]:
+        """A page of offers; offers are public to every consortium reader (their prices are not).
+
+        Read through the seller index when a seller is named, the status index when a status is (the
+        buyer's view: open offers of a pollutant and vintage), else every offer in id order."""
+        enterprises.viewer(ctx, "Market:Offers")
         if status is not None and status not in OFFER_STATUSES:
             raise InvalidInput(f"status must be one of {', '.join(OFFER_STATUSES)}, got {status!r}")
+        if vintage is not None:
+            require_year("vintage", vintage)
+        pagination.require_limit(limit)
         wanted = {"pollutant": pollutant, "vintage": vintage, "seller": seller, "seller_region": region,
                   "status": status}
-        return [offer for _, offer in ctx.scan(OFFER_PREFIX)
-                if all(v is None or offer[k] == v for k, v in wanted.items())]
+
+        def keep(offer: dict[str, Any]) -> dict[str, Any] | None:
+            return offer if all(v is None or offer[k] == v for k, v in wanted.items()) else None
+
+        if seller is not None:
+            return ctx.indexed(OFFERS, store.BY_SELLER.span(seller), limit, bookmark, keep).as_dict()
+        if status is not None:
+            narrowing = [pollutant] if pollutant is not None else []
+            if pollutant is not None and vintage is not None:
+                narrowing.append(vintage)
+            return ctx.indexed(OFFERS, store.BY_STATUS.span(status, *narrowing), limit, bookmark, keep).as_dict()
+        return ctx.page(OFFERS.namespace.span(), limit, bookmark, lambda key, offer: keep(offer)).as_dict()
 
     @transaction
     def offer(self, ctx: TxContext, offer_id: Any) -> dict[str, Any]:
-        viewer(ctx, "Market:Offer")
-        rules.require_id("offer_id", offer_id, "O")
+        enterprises.viewer(ctx, "Market:Offer")
+        require_id("offer_id", offer_id, "O")
         return load_offer(ctx, offer_id)
 
     @transaction
-    def trades(self, ctx: TxContext, status: Any = None, entity: Any = None,
-               region: Any = None) -> list[dict[str, Any]]:
-        """Trades the caller may see: its own (enterprise), touching its region (regulator), all (coordinator)."""
-        reader = viewer(ctx, "Market:Trades")
+    def trades(self, ctx: TxContext, status: Any = None, entity: Any = None, region: Any = None,
+               limit: Any = None, bookmark: Any = None) -> dict[str, Any]:
+        """A page of the trades the caller may see: its own (enterprise, through the party index), touching its
+        region (regulator, through the region index), all (coordinator)."""
+        reader = enterprises.viewer(ctx, "Market:Trades")
         if status is not None and status not in TRADE_STATUSES:
             raise InvalidInput(f"status must be one of {', '.join(TRADE_STATUSES)}, got {status!r}")
-        return [trade for _, trade in ctx.scan(TRADE_PREFIX)
-                if reader.sees_trade(trade) and status in (None, trade["status"])
-                and entity in (None, trade["seller"], trade["buyer"])
-                and region in (None, trade["seller_region"], trade["buyer_region"])]
+        pagination.require_limit(limit)
+
+        def keep(trade: dict[str, Any]) -> dict[str, Any] | None:
+            ok = (_sees_trade(reader, trade) and status in (None, trade["status"])
+                  and entity in (None, trade["seller"], trade["buyer"])
+                  and region in (None, trade["seller_region"], trade["buyer_region"]))
+            return trade if ok else None
+
+        if reader.is_enterprise:
+            span = store.BY_PARTY.span(reader.entity)
+        elif entity is not None:
+            require_text("entity", entity, 32)
+            span = store.BY_PARTY.span(entity)
+        elif reader.is_regulator:
+            span = store.BY_REGION.span(reader.region)
+        elif region is not None:
+            require_text("region", region, 16)
+            span = store.BY_REGION.span(region)
+        else:
+            return ctx.page(TRADES.namespace.span(), limit, bookmark, lambda key, trade: keep(trade)).as_dict()
+        return ctx.indexed(TRADES, span, limit, bookmark, keep).as_dict()
 
     @transaction
     def trade(self, ctx: TxContext, trade_id: Any) -> dict[str, Any]:
-        reader = viewer(ctx, "Market:Trade")
-        rules.require_id("trade_id", trade_id, "T")
+        reader = enterprises.viewer(ctx, "Market:Trade")
+        require_id("trade_id", trade_id, "T")
         trade = load_trade(ctx, trade_id)
-        if not reader.sees_trade(trade):
-            raise AccessDenied(f"trade {trade_id} is outside the data permission of "
-                               f"{ctx.caller.name}@{ctx.caller.msp_id}")
+        if not _sees_trade(reader, trade):
+            raise outside(f"trade {trade_id}", ctx.caller)
         return trade
 
     @transaction
@@ -365,18 +395,18 @@ class MarketContract(Contract):
         every consortium reader (buyers need it); a closed or cancelled one: the seller's side and the
         coordinator.
         """
-        reader = viewer(ctx, "Market:Price")
+        reader = enterprises.viewer(ctx, "Market:Price")
         if not isinstance(id, str) or not id.startswith(("O-", "T-")) or len(id) > 64:
             raise InvalidInput(f"id must be an offer id (O-...) or a trade id (T-...), got {id!r}")
         if id.startswith("O-"):
             record = load_offer(ctx, id)
-            allowed = record["status"] == rules.OFFER_OPEN or reader.sees_offer_price(record)
+            allowed = record["status"] == rules.OFFER_OPEN or reader.sees(regions=(record["seller_region"],), parties=(record["seller"],))
             parties = (f"offer {id} is {record['status']}; its asking price is readable by the seller "
                        f"{record['seller']}, the regulator of region {record['seller_region']}")
             collection = _ask_collection(record, ctx.caller.msp_id)
         else:
             record = load_trade(ctx, id)
-            allowed = reader.sees_trade(record)
+            allowed = _sees_trade(reader, record)
             parties = (f"the price of {id} is readable by the seller {record['seller']}, the buyer "
                        f"{record['buyer']}, the regulators of regions "
                        f"{' and '.join(sorted({record['seller_region'], record['buyer_region']}))}")
@@ -392,8 +422,7 @@ class MarketContract(Contract):
 
 def ask_collections(ctx: TxContext, seller_msp: str) -> list[str]:
     """Every price collection that contains the seller's organization: its own first, then one per other region."""
-    others = [member["msp_id"] for member in consortium.members(ctx)
-              if member["kind"] == REGION_KIND and member["msp_id"] != seller_msp]
+    others = [msp for msp in registry.region_msps(ctx) if msp != seller_msp]
     return [price_collection(seller_msp, seller_msp), *(price_collection(seller_msp, msp) for msp in others)]
 
 
@@ -405,7 +434,7 @@ def _ask_collection(offer: dict[str, Any], msp_id: str) -> str:
 
 def _read_price(ctx: TxContext, collection: str, object_id: str, seller_msp: str) -> dict[str, Any]:
     """The private price record; a peer outside the collection holds only its hash and refuses the read."""
-    key = PRICE_PREFIX + object_id
+    key = PRICES.key(object_id)
     try:
         private = ctx.get_private_json(collection, key)
     except ContractError:
@@ -420,29 +449,35 @@ def _read_price(ctx: TxContext, collection: str, object_id: str, seller_msp: str
 
 
 def load_offer(ctx: TxContext, offer_id: str) -> dict[str, Any]:
-    return ctx.require_json(OFFER_PREFIX + offer_id, f"offer {offer_id}")
+    return ctx.load(OFFERS, offer_id)
 
 
 def load_trade(ctx: TxContext, trade_id: str) -> dict[str, Any]:
-    return ctx.require_json(TRADE_PREFIX + trade_id, f"trade {trade_id}")
+    return ctx.load(TRADES, trade_id)
 
 
 def _save_offer(ctx: TxContext, offer: dict[str, Any], stamp: Stamp) -> None:
     status = rules.offer_status_after(offer)
     if status != offer["status"]:
         offer = {**offer, "status": status, "closed": stamp.record(reason="sold out")}
-    ctx.put_json(OFFER_PREFIX + offer["id"], offer)
+        ctx.emit(EVENT_CLOSED, {"offer": offer["id"], "seller": offer["seller"], "region": offer["seller_region"],
+                                "sold": offer["sold"], "reason": "sold out", "tx_id": ctx.tx_id})
+    ctx.save(OFFERS, offer)
 
 
 def _delivered(owner: str, region: str) -> dict[str, Any]:
     """Lot fields once it is held, free of any offer or trade, by ``owner`` of ``region``."""
-    return {"status": lot_states.HELD, "offer": None, "trade": None, "owner": owner, "owner_region": region}
+    return {"status": permits.HELD, "offer": None, "trade": None, "owner": owner, "owner_region": region}
 
 
 def _release(ctx: TxContext, lot: dict[str, Any], stamp: Stamp, action: str, **details: Any) -> None:
     """Give a lot back to its owner's holdings."""
-    save_lot(ctx, lot_states.with_entry({**lot, **_delivered(lot["owner"], lot["owner_region"])}, stamp, action,
+    save_lot(ctx, permits.with_entry({**lot, **_delivered(lot["owner"], lot["owner_region"])}, stamp, action,
                                         **details))
+
+
+def _sees_trade(reader: Viewer, trade: dict[str, Any]) -> bool:
+    return reader.sees(regions=(trade["seller_region"], trade["buyer_region"]), parties=(trade["seller"], trade["buyer"]))
 
 
 def _check_regulates(trade: dict[str, Any], region: str, verb: str) -> None:

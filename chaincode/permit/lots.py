@@ -10,19 +10,21 @@ by one enterprise, in one state:
 ``retired``     surrendered for an emission year; retired forever
 ==============  ==========================================================
 
-Moving part of a lot splits it: the new lot records ``parent`` and ``root``
-and starts its own provenance; the parent's provenance records the split.
-Moving a whole lot keeps its id. Every change appends an entry
-``{action, tx_id, at, by, owner, quantity, ...}`` to the lot's ``provenance``,
-so :func:`history` can walk from any lot back to its issuance.
+Moving part of a lot splits it: the new lot records ``parent``, ``root``,
+``depth`` and ``parent_entry`` (the parent's split entry) and starts its own
+provenance; the parent's provenance records the split. Moving a whole lot
+keeps its id. Every change adds an entry ``{action, tx_id, at, by, owner,
+quantity, ...}``: in memory, ``provenance`` holds the entries a transaction
+adds; the store writes each as a separate ledger entry and the record keeps
+only their count (``entries``), so a lot's record never grows with its history.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
-from chaincode.permits.stamps import Stamp
+from chaincode.runtime.stamps import Stamp
 
 HELD = "held"
 ESCROWED = "escrowed"
@@ -54,6 +56,9 @@ def issue(lot_id: str, *, pollutant: str, vintage: int, region: str, owner: str,
         "root": lot_id,
         "created_tx": stamp.tx_id,
         "created_at": stamp.at,
+        "depth": 0,
+        "parent_entry": None,
+        "entries": 0,
         "provenance": [],
     }
     return with_entry(lot, stamp, "issued", region=region)
@@ -88,6 +93,7 @@ def carve(lot: Lot, amount: int, *, child_id: str, stamp: Stamp, action: str, ch
         raise ValueError(f"cannot move {amount} kg out of lot {lot['id']} holding {lot['quantity']} kg")
     if amount == lot["quantity"]:
         return Carved(moved=with_entry({**lot, **changes}, stamp, action, **details), rest=None)
+    split_entry = lot.get("entries", 0) + len(lot["provenance"])
     rest = with_entry({**lot, "quantity": lot["quantity"] - amount}, stamp, "split",
                       child=child_id, moved=amount)
     child: Lot = {
@@ -100,6 +106,9 @@ def carve(lot: Lot, amount: int, *, child_id: str, stamp: Stamp, action: str, ch
         "root": lot["root"],
         "created_tx": stamp.tx_id,
         "created_at": stamp.at,
+        "depth": lot.get("depth", 0) + 1,
+        "parent_entry": split_entry,
+        "entries": 0,
         "provenance": [],
     }
     return Carved(moved=with_entry(child, stamp, action, split_from=lot["id"], **details), rest=rest)
@@ -123,38 +132,6 @@ def take(lots: Iterable[Lot], amount: int) -> list[tuple[Lot, int]]:
 def public(lot: Lot) -> Lot:
     """A lot without its provenance, for listings."""
     return {key: value for key, value in lot.items() if key != "provenance"}
-
-
-def history(load: Callable[[str], Lot], lot_id: str) -> dict[str, Any]:
-    """Provenance of ``lot_id`` back to issuance, oldest entry first.
-
-    Entries of an ancestor stop at the split that created the next lot in the
-    line, so only events that concern these units appear.
-    """
-    chain: list[tuple[Lot, list[dict[str, Any]]]] = []
-    lot: Lot | None = load(lot_id)
-    child: Lot | None = None
-    while lot is not None:
-        entries = list(lot["provenance"])
-        if child is not None:
-            cut = next((i for i, e in enumerate(entries)
-                        if e["action"] == "split" and e.get("child") == child["id"]), len(entries) - 1)
-            entries = entries[:cut + 1]
-        chain.append((lot, entries))
-        child = lot
-        lot = load(lot["parent"]) if lot["parent"] else None
-    entries = [{"lot": item["id"], **entry} for item, entries in reversed(chain) for entry in entries]
-    owners: list[str] = []
-    for entry in entries:
-        if not owners or owners[-1] != entry["owner"]:
-            owners.append(entry["owner"])
-    return {
-        "lot": lot_id,
-        "root": chain[-1][0]["id"],
-        "lineage": [item["id"] for item, _ in chain],
-        "owners": owners,
-        "entries": entries,
-    }
 
 
 def totals(lots: Iterable[Lot]) -> list[dict[str, Any]]:

@@ -5,9 +5,10 @@ idempotent so a deployment script can run it again. Afterwards members are
 fixed and parameters change only through ``SetParameter`` (an admin of the
 coordinator organization; later replaced by consortium votes).
 
-Keys: ``member:<MSPID>`` and ``param:<name>`` (see :mod:`chaincode.consortium`),
-plus ``registry:bootstrap`` holding what the first ``Bootstrap`` was given.
-Parameter values are JSON without fractions: integer quantities only.
+Keys are declared in :mod:`chaincode.registry.store`; parameter values live in
+the runtime's parameter catalogue (:mod:`chaincode.runtime.parameters`), which
+refuses unknown names and badly typed values. Values are JSON without
+fractions: integer quantities only.
 """
 
 from __future__ import annotations
@@ -15,17 +16,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from chaincode import consortium
-from common import canonical as serialization
-from chaincode.consortium import COORDINATOR_KIND, MEMBER_PREFIX, PARAM_PREFIX, REGION_KIND
+from chaincode.registry import api
+from chaincode.registry.store import BOOTSTRAP_KEY, MEMBERS
+from chaincode.runtime import parameters
 from chaincode.runtime.context import TxContext
 from chaincode.runtime.errors import AccessDenied, Conflict, InvalidInput
 from chaincode.runtime.identity import Caller
 from chaincode.runtime.router import Contract, transaction
-
-BOOTSTRAP_KEY = "registry:bootstrap"
-
-MEMBER_KINDS = (REGION_KIND, COORDINATOR_KIND)
+from common import canonical as serialization
+from common.names import COORDINATOR_KIND, MEMBER_KINDS
 MEMBER_FIELDS = ("code", "kind", "msp_id", "name")
 MAX_NAME_LENGTH = 200
 
@@ -58,9 +57,9 @@ class RegistryContract(Contract):
                            f"{previous['tx_id']} with different content; members are fixed and parameters "
                            f"change through Registry:SetParameter")
         for record in records:
-            ctx.put_json(MEMBER_PREFIX + record["msp_id"], record)
+            ctx.put_json(MEMBERS.key(record["msp_id"]), record)
         for name, value in params.items():
-            consortium.set_parameter(ctx, name, value)
+            ctx.put_json(parameters.PARAMS.key(name), value)
         ctx.put_json(BOOTSTRAP_KEY, {"content": content, "by": _who(caller), "tx_id": ctx.tx_id})
         ctx.emit(EVENT_BOOTSTRAPPED, {
             "members": [record["msp_id"] for record in records],
@@ -72,33 +71,42 @@ class RegistryContract(Contract):
     @transaction
     def members(self, ctx: TxContext) -> list[dict[str, Any]]:
         """All member organizations, ordered by MSP id."""
-        return consortium.members(ctx)
+        return api.members(ctx)
 
     @transaction
     def member(self, ctx: TxContext, msp_id: Any) -> dict[str, Any]:
         if not isinstance(msp_id, str) or not msp_id:
             raise InvalidInput("msp_id must be a non-empty string")
-        return consortium.member(ctx, msp_id)
+        return api.member(ctx, msp_id)
 
     @transaction
     def parameters(self, ctx: TxContext) -> dict[str, Any]:
-        return {key[len(PARAM_PREFIX):]: value for key, value in ctx.scan(PARAM_PREFIX)}
+        """Every catalogued parameter's current value (its default while the consortium never set it)."""
+        return {parameter.name: api.parameter(ctx, parameter.name) for parameter in parameters.catalogue()}
+
+    @transaction
+    def catalogue(self, ctx: TxContext) -> list[dict[str, Any]]:
+        """The parameter catalogue: name, type, default, description, owning domain and current value."""
+        return [{**parameter.describe(), "value": api.parameter(ctx, parameter.name),
+                 "set": ctx.get(parameters.PARAMS.key(parameter.name)) is not None}
+                for parameter in parameters.catalogue()]
 
     @transaction
     def set_parameter(self, ctx: TxContext, name: Any, value: Any) -> dict[str, Any]:
         """Change one rule parameter; only an admin of a coordinator organization may."""
         caller = ctx.caller
-        organization = consortium.caller_member(ctx)
+        organization = api.caller_member(ctx)
         if organization["kind"] != COORDINATOR_KIND:
             raise AccessDenied(f"Registry:SetParameter is reserved to the coordinator organization; "
                                f"{caller.msp_id} is a {organization['kind']} member")
         _require_admin(caller, "Registry:SetParameter")
         _check_parameter_name("name", name)
         _check_value("value", value)
-        old = consortium.parameter(ctx, name)
+        parameters.check(name, value)
+        old = ctx.get_json(parameters.PARAMS.key(name))
         if old is not None and serialization.dumps(old) == serialization.dumps(value):
             return {"name": name, "value": value, "changed": False}
-        consortium.set_parameter(ctx, name, value)
+        ctx.put_json(parameters.PARAMS.key(name), value)
         ctx.emit(EVENT_PARAMETER_CHANGED, {"name": name, "old": old, "new": value, "by": _who(caller)})
         return {"name": name, "old": old, "new": value, "changed": True}
 
@@ -170,6 +178,7 @@ def _valid_parameters(value: Any) -> dict[str, Any]:
     for name, item in value.items():
         _check_parameter_name(f"parameters name {name!r}", name)
         _check_value(f"parameters.{name}", item)
+        parameters.check(name, item)
     return dict(sorted(value.items()))
 
 
