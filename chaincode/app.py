@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chaincode.enterprise.contract import EnterpriseContract
+from chaincode.facts import credit, violations  # noqa: F401  (declares their namespaces at start-up)
 from chaincode.market.contract import MarketContract
 from chaincode.permit.contract import PermitContract
 from chaincode.registry.contract import RegistryContract

@@ -238,10 +238,10 @@ class MarketContract(Contract):
             "lots": [lot_id for lot_id in offer["lots"] if lot_id not in emptied],
             "trades": [*offer["trades"], trade_id],
         }
+        ctx.emit(EVENT_PENDING if cross else EVENT_SETTLED, _trade_event(trade, ctx.tx_id))
         _save_offer(ctx, offer, stamp)
         ctx.save(TRADES, trade)
         ctx.put_private_json(collection, PRICES.key(trade_id), private)
-        ctx.emit(EVENT_PENDING if cross else EVENT_SETTLED, _trade_event(trade, ctx.tx_id))
         return trade
 
     @transaction
@@ -271,12 +271,13 @@ class MarketContract(Contract):
         trade = {**trade, "approvals": approvals}
         if settles:
             trade = {**trade, "status": rules.TRADE_SETTLED, "settled": stamp.record()}
+        ctx.emit(EVENT_SETTLED if settles else EVENT_APPROVED,
+                 {**_trade_event(trade, ctx.tx_id), "approved_by": region})
+        if settles:
             offer = load_offer(ctx, trade["offer"])
             _save_offer(ctx, {**offer, "pending": offer["pending"] - trade["quantity"],
                               "sold": offer["sold"] + trade["quantity"]}, stamp)
         ctx.save(TRADES, trade)
-        ctx.emit(EVENT_SETTLED if settles else EVENT_APPROVED,
-                 {**_trade_event(trade, ctx.tx_id), "approved_by": region})
         return trade
 
     @transaction

@@ -18,7 +18,7 @@ from typing import Any
 
 from chaincode.registry import api
 from chaincode.registry.store import BOOTSTRAP_KEY, MEMBERS
-from chaincode.runtime import parameters
+from chaincode.runtime import parameters as catalogue
 from chaincode.runtime.context import TxContext
 from chaincode.runtime.errors import AccessDenied, Conflict, InvalidInput
 from chaincode.runtime.identity import Caller
@@ -59,7 +59,7 @@ class RegistryContract(Contract):
         for record in records:
             ctx.put_json(MEMBERS.key(record["msp_id"]), record)
         for name, value in params.items():
-            ctx.put_json(parameters.PARAMS.key(name), value)
+            ctx.put_json(catalogue.PARAMS.key(name), value)
         ctx.put_json(BOOTSTRAP_KEY, {"content": content, "by": _who(caller), "tx_id": ctx.tx_id})
         ctx.emit(EVENT_BOOTSTRAPPED, {
             "members": [record["msp_id"] for record in records],
@@ -82,14 +82,14 @@ class RegistryContract(Contract):
     @transaction
     def parameters(self, ctx: TxContext) -> dict[str, Any]:
         """Every catalogued parameter's current value (its default while the consortium never set it)."""
-        return {parameter.name: api.parameter(ctx, parameter.name) for parameter in parameters.catalogue()}
+        return {parameter.name: api.parameter(ctx, parameter.name) for parameter in catalogue.catalogue()}
 
     @transaction
     def catalogue(self, ctx: TxContext) -> list[dict[str, Any]]:
         """The parameter catalogue: name, type, default, description, owning domain and current value."""
         return [{**parameter.describe(), "value": api.parameter(ctx, parameter.name),
-                 "set": ctx.get(parameters.PARAMS.key(parameter.name)) is not None}
-                for parameter in parameters.catalogue()]
+                 "set": ctx.get(catalogue.PARAMS.key(parameter.name)) is not None}
+                for parameter in catalogue.catalogue()]
 
     @transaction
     def set_parameter(self, ctx: TxContext, name: Any, value: Any) -> dict[str, Any]:
@@ -102,11 +102,11 @@ class RegistryContract(Contract):
         _require_admin(caller, "Registry:SetParameter")
         _check_parameter_name("name", name)
         _check_value("value", value)
-        parameters.check(name, value)
-        old = ctx.get_json(parameters.PARAMS.key(name))
+        catalogue.check(name, value)
+        old = ctx.get_json(catalogue.PARAMS.key(name))
         if old is not None and serialization.dumps(old) == serialization.dumps(value):
             return {"name": name, "value": value, "changed": False}
-        ctx.put_json(parameters.PARAMS.key(name), value)
+        ctx.put_json(catalogue.PARAMS.key(name), value)
         ctx.emit(EVENT_PARAMETER_CHANGED, {"name": name, "old": old, "new": value, "by": _who(caller)})
         return {"name": name, "old": old, "new": value, "changed": True}
 
@@ -178,7 +178,7 @@ def _valid_parameters(value: Any) -> dict[str, Any]:
     for name, item in value.items():
         _check_parameter_name(f"parameters name {name!r}", name)
         _check_value(f"parameters.{name}", item)
-        parameters.check(name, item)
+        catalogue.check(name, item)
     return dict(sorted(value.items()))
 
 

@@ -1,15 +1,17 @@
 """The :class:`~chaincode.runtime.stub.Stub` of one transaction running on a real peer.
 
-A :class:`ShimStub` knows the facts of its transaction (parsed from the
-``SignedProposal`` the peer sent with it) and turns every ledger call into one
-request message on the chaincode stream. It does not touch gRPC itself: it hands
-each request to a :class:`PeerLink` (the stream session), which sends it and
-blocks until the peer answers, raising if the peer answered ``ERROR``.
+A :class:`ShimStub` knows the facts of its transaction (:class:`TxFacts`, decoded
+from the ``SignedProposal`` the peer sent with it) and turns every ledger call
+into one request message on the chaincode stream. It does not touch gRPC
+itself: it hands each request to a :class:`PeerLink` (provided by the stream
+session), which returns the peer's answer or raises if the peer answered
+``ERROR``.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from typing import Iterator, Protocol
 
 from fabric_protos.common import common_pb2
@@ -38,25 +40,20 @@ class ProposalError(ValueError):
     """The proposal that came with a transaction cannot be decoded."""
 
 
-class ShimStub:
-    """One transaction's view of the ledger, backed by request/response messages to the peer."""
+@dataclass(frozen=True)
+class TxFacts:
+    """What a transaction's ``SignedProposal`` says about it, decoded once per transaction."""
 
-    def __init__(self, link: PeerLink, channel_id: str, tx_id: str,
-                 signed_proposal: proposal_pb2.SignedProposal | None) -> None:
-        self._link = link
-        self.channel_id = channel_id
-        self.tx_id = tx_id
-        self.timestamp = 0.0
-        self.creator_msp = ""
-        self.creator_cert = b""
-        self.transient: dict[str, bytes] = {}
-        self.event: chaincode_event_pb2.ChaincodeEvent | None = None
-        self._open_queries: set[str] = set()
-        self._finished = False
-        if signed_proposal is not None and signed_proposal.proposal_bytes:
-            self._read_proposal(signed_proposal)
+    timestamp: float = 0.0
+    creator_msp: str = ""
+    creator_cert: bytes = b""
+    transient: dict[str, bytes] = field(default_factory=dict)
 
-    def _read_proposal(self, signed: proposal_pb2.SignedProposal) -> None:
+    @classmethod
+    def parse(cls, signed: proposal_pb2.SignedProposal | None) -> "TxFacts":
+        """Decode the proposal; raises :class:`ProposalError` if it cannot be decoded."""
+        if signed is None or not signed.proposal_bytes:
+            return NO_FACTS
         try:
             proposal = proposal_pb2.Proposal.FromString(signed.proposal_bytes)
             if not proposal.header:
@@ -71,10 +68,35 @@ class ShimStub:
         except Exception as err:  # protobuf's DecodeError derives from Exception only
             raise ProposalError(f"cannot decode the transaction proposal: {err}") from None
         stamp = channel_header.timestamp
-        self.timestamp = stamp.seconds + stamp.nanos / 1_000_000_000
-        self.creator_msp = creator.mspid
-        self.creator_cert = bytes(creator.id_bytes)
-        self.transient = {name: bytes(value) for name, value in payload.TransientMap.items()}
+        return cls(timestamp=stamp.seconds + stamp.nanos / 1_000_000_000, creator_msp=creator.mspid,
+                   creator_cert=bytes(creator.id_bytes),
+                   transient={name: bytes(value) for name, value in payload.TransientMap.items()})
+
+
+NO_FACTS = TxFacts()
+
+
+class ShimStub:
+    """One transaction's view of the ledger, backed by request/response messages to the peer.
+
+    ``facts`` (already decoded) spares decoding ``signed_proposal`` again when one
+    transaction's contract code runs more than once (see :mod:`chaincode.runtime.shim`).
+    """
+
+    def __init__(self, link: PeerLink, channel_id: str, tx_id: str,
+                 signed_proposal: proposal_pb2.SignedProposal | None, *, facts: TxFacts | None = None) -> None:
+        self._link = link
+        self.channel_id = channel_id
+        self.tx_id = tx_id
+        if facts is None:
+            facts = TxFacts.parse(signed_proposal)
+        self.timestamp = facts.timestamp
+        self.creator_msp = facts.creator_msp
+        self.creator_cert = facts.creator_cert
+        self.transient: dict[str, bytes] = dict(facts.transient) if facts.transient else {}
+        self.event: chaincode_event_pb2.ChaincodeEvent | None = None
+        self._open_queries: set[str] = set()
+        self._finished = False
 
     # -- world state -------------------------------------------------------
     def get_state(self, key: str) -> bytes | None:

@@ -16,7 +16,7 @@ class TestRegister:
         assert record["entity"] == BJ_STEEL
         assert (record["region"], record["msp_id"], record["frozen"]) == ("BJ", "BJMSP", None)
         assert record["registered"]["by"] == {"msp_id": "BJMSP", "name": "bj-regulator", "role": "regulator"}
-        assert empty_world.state_json(f"enterprise:{BJ_STEEL}") == record
+        assert empty_world.state_json(empty_world.key("enterprise", BJ_STEEL)) == record
         assert empty_world.ledger.events == [("EnterpriseRegistered", {
             "entity": BJ_STEEL, "name": "Beijing Steel", "region": "BJ", "tx_id": record["registered"]["tx_id"]})]
 

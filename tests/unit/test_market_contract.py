@@ -41,7 +41,8 @@ class TestListing:
         escrow = world.lot(escrow_id)
         assert (escrow["status"], escrow["offer"], escrow["parent"], escrow["quantity"]) == (
             "escrowed", offer["id"], lot["id"], 6_000)
-        assert not any(key.endswith(escrow_id) for key in world.ledger.state if key.startswith("held:"))
+        held_prefix = "\x00lot~held\x00"
+        assert not any(escrow_id in key for key in world.ledger.state if key.startswith(held_prefix))
         assert world.event_names() == ["AllowanceIssued", "OfferListed"]
         world.assert_invariants()
 
@@ -51,9 +52,9 @@ class TestListing:
         assert offer["price_collection"] == "price_BJMSP"
         assert offer["price_collections"] == ["price_BJMSP", "price_BJMSP_HBMSP", "price_BJMSP_TJMSP"]
         for collection in offer["price_collections"]:
-            stored = serialization.loads(world.ledger.private[(collection, f"price:{offer['id']}")])
+            stored = serialization.loads(world.ledger.private[(collection, world.key("price", offer['id']))])
             assert (stored["price"], stored["amount"]) == (250, 1_500_000)
-        assert b"250" not in world.ledger.state[f"offer:{offer['id']}"].replace(offer["price_hash"].encode(), b"")
+        assert b"250" not in world.ledger.state[world.key("offer", offer['id'])].replace(offer["price_hash"].encode(), b"")
 
     def test_listing_draws_several_lots_and_leaves_the_rest(self, world):
         first, second = world.issue(BJ_STEEL, 300), world.issue(BJ_STEEL, 300)
@@ -81,11 +82,11 @@ class TestListing:
 
     def test_a_frozen_or_red_rated_enterprise_cannot_list(self, world):
         world.issue(BJ_STEEL, 100)
-        world.ledger.state[f"credit:{BJ_STEEL}"] = serialization.dumps({"level": "red"})
+        world.ledger.state[world.key("credit", BJ_STEEL)] = serialization.dumps({"level": "red"})
         world.refused(ENTERPRISE[BJ_STEEL], "Market:ListOffer", f"enterprise {BJ_STEEL} has green-credit level "
                       "red; level red may not list offers", transient=priced(1), pollutant="SO2", vintage=2025,
                       quantity=10)
-        world.ledger.state[f"credit:{BJ_STEEL}"] = serialization.dumps({"level": "yellow"})
+        world.ledger.state[world.key("credit", BJ_STEEL)] = serialization.dumps({"level": "yellow"})
         world.ok(REGULATOR["BJ"], "Enterprise:Freeze", entity=BJ_STEEL, reason="audit")
         world.refused(ENTERPRISE[BJ_STEEL], "Market:ListOffer", "is frozen by the regulator of region BJ (audit); "
                       "it cannot list offers", transient=priced(1), pollutant="SO2", vintage=2025, quantity=10)
@@ -101,14 +102,14 @@ class TestSameRegionPurchase:
         assert (bought["owner"], bought["owner_region"], bought["status"], bought["quantity"]) == (
             BJ_POWER, "BJ", "held", 1_000)
         assert bought["parent"] == offer["lots"][0]
-        after = world.state_json(f"offer:{offer['id']}")
+        after = world.state_json(world.key("offer", offer['id']))
         assert (after["remaining"], after["sold"], after["status"]) == (5_000, 1_000, "open")
         assert world.event_names()[-1] == "TradeSettled"
         world.assert_invariants()
 
     def test_buying_the_rest_closes_the_offer(self, world, offer):
         world.buy(BJ_POWER, offer["id"], 6_000)
-        closed = world.state_json(f"offer:{offer['id']}")
+        closed = world.state_json(world.key("offer", offer['id']))
         assert (closed["status"], closed["remaining"], closed["lots"]) == ("closed", 0, [])
         world.refused(ENTERPRISE[BJ_POWER], "Market:Buy", f"offer {offer['id']} is closed", transient=priced(1),
                       offer_id=offer["id"], quantity=1)
@@ -118,8 +119,8 @@ class TestSameRegionPurchase:
         assert trade["price_collection"] == "price_BJMSP"
         assert trade["price_hash"] == offer["price_hash"]
         assert world.query(ENTERPRISE[BJ_POWER], "Market:Price", id=trade["id"])["price"] == 250
-        assert [key for key in world.ledger.private if key[1] == f"price:{trade['id']}"] == [
-            ("price_BJMSP", f"price:{trade['id']}")]
+        assert [key for key in world.ledger.private if key[1] == world.key("price", trade['id'])] == [
+            ("price_BJMSP", world.key("price", trade['id']))]
 
     def test_a_purchase_settles_only_at_the_asking_price(self, world, offer):
         for transient in (priced(249), priced(250, salt="another-salt-of-16")):
@@ -144,7 +145,7 @@ class TestSameRegionPurchase:
         world.refused(ENTERPRISE[HB_CEMENT], "Market:Buy", f"enterprise {BJ_STEEL} is frozen by the regulator of "
                       "region BJ (hidden pipe); it cannot sell allowances", transient=priced(1),
                       offer_id=offer["id"], quantity=1)
-        world.ledger.state[f"credit:{TJ_CHEMICAL}"] = serialization.dumps({"level": "red"})
+        world.ledger.state[world.key("credit", TJ_CHEMICAL)] = serialization.dumps({"level": "red"})
         world.refused(ENTERPRISE[TJ_CHEMICAL], "Market:Buy", "has green-credit level red; level red may not buy "
                       "allowances", transient=priced(1), offer_id=offer["id"], quantity=1)
 
@@ -159,7 +160,7 @@ class TestCrossRegionPurchase:
         assert (pending["cross_region"], pending["approvals_required"]) == (True, ["BJ", "HB"])
         [reserved] = [world.lot(lot_id) for lot_id in pending["lots"]]
         assert (reserved["status"], reserved["owner"], reserved["trade"]) == ("pending", BJ_STEEL, pending["id"])
-        after = world.state_json(f"offer:{offer['id']}")
+        after = world.state_json(world.key("offer", offer['id']))
         assert (after["remaining"], after["pending"], after["sold"]) == (4_000, 2_000, 0)
         assert world.event_names()[-1] == "TradePending"
         world.assert_invariants()
@@ -176,7 +177,7 @@ class TestCrossRegionPurchase:
         [bought] = [world.lot(lot_id) for lot_id in settled["lots"]]
         assert (bought["owner"], bought["owner_region"], bought["issuing_region"], bought["status"]) == (
             HB_CEMENT, "HB", "BJ", "held")
-        after = world.state_json(f"offer:{offer['id']}")
+        after = world.state_json(world.key("offer", offer['id']))
         assert (after["remaining"], after["pending"], after["sold"]) == (4_000, 0, 2_000)
         assert world.event_names()[-1] == "TradeSettled"
         world.assert_invariants()
@@ -200,7 +201,7 @@ class TestCrossRegionPurchase:
 
         assert rejected["status"] == "rejected"
         assert (rejected["rejection"]["region"], rejected["rejection"]["reason"]) == ("HB", "HB misses its target")
-        after = world.state_json(f"offer:{offer['id']}")
+        after = world.state_json(world.key("offer", offer['id']))
         assert (after["remaining"], after["pending"], after["status"]) == (6_000, 0, "open")
         returned = world.lot(pending["lots"][0])
         assert (returned["status"], returned["owner"], returned["offer"], returned["trade"]) == (
@@ -215,14 +216,14 @@ class TestCrossRegionPurchase:
         world.ok(REGULATOR["BJ"], "Market:Reject", trade_id=pending["id"], reason="no")
         returned = world.lot(pending["lots"][0])
         assert (returned["status"], returned["owner"], returned["offer"]) == ("held", BJ_STEEL, None)
-        assert world.state_json(f"offer:{offer['id']}")["pending"] == 0
+        assert world.state_json(world.key("offer", offer['id']))["pending"] == 0
         world.assert_invariants()
 
     def test_a_pending_trade_still_settles_after_the_offer_is_cancelled(self, world, offer, pending):
         world.ok(ENTERPRISE[BJ_STEEL], "Market:CancelOffer", offer_id=offer["id"])
         world.ok(REGULATOR["BJ"], "Market:Approve", trade_id=pending["id"])
         world.ok(REGULATOR["HB"], "Market:Approve", trade_id=pending["id"])
-        after = world.state_json(f"offer:{offer['id']}")
+        after = world.state_json(world.key("offer", offer['id']))
         assert (after["status"], after["pending"], after["sold"]) == ("cancelled", 0, 2_000)
         assert world.lot(pending["lots"][0])["owner"] == HB_CEMENT
         world.assert_invariants()
@@ -283,8 +284,8 @@ class TestPricePrivacy:
         assert price["collection"] == "price_BJMSP_HBMSP"
         assert price["matches_public_hash"] is True
         assert pending["price_hash"] == price_hash(SALT, 250)
-        assert [key for key in world.ledger.private if key[1] == f"price:{pending['id']}"] == [
-            ("price_BJMSP_HBMSP", f"price:{pending['id']}")]
+        assert [key for key in world.ledger.private if key[1] == world.key("price", pending['id'])] == [
+            ("price_BJMSP_HBMSP", world.key("price", pending['id']))]
 
     def test_other_enterprises_and_other_regions_cannot_read_it(self, world, pending):
         for who in (ENTERPRISE[BJ_POWER], REGULATOR["TJ"], ENTERPRISE[TJ_CHEMICAL]):
@@ -329,7 +330,7 @@ class TestPricePrivacy:
                             id="L-1")
 
     def test_public_records_and_events_carry_no_price(self, world, pending):
-        for raw in [world.ledger.state[f"trade:{pending['id']}"], serialization.dumps(world.ledger.events)]:
+        for raw in [world.ledger.state[world.key("trade", pending['id'])], serialization.dumps(world.ledger.events)]:
             assert b'"price":' not in raw
 
 
@@ -375,7 +376,7 @@ class TestConcurrency:
                                          offer_id=offer["id"], quantity=6_000)
         reads_b, writes_b = self.endorse(world, "b", ENTERPRISE[HB_CEMENT], "Market:Buy", priced(250),
                                          offer_id=offer["id"], quantity=6_000)
-        offer_key = f"offer:{offer['id']}"
+        offer_key = world.key("offer", offer["id"])
         assert offer_key in writes_a and offer_key in reads_b
         assert offer_key in writes_b and offer_key in reads_a
 
@@ -385,4 +386,4 @@ class TestConcurrency:
                                          pollutant="SO2", vintage=2025, quantity=1_000)
         reads_b, _ = self.endorse(world, "b", ENTERPRISE[BJ_STEEL], "Permit:Surrender", {}, pollutant="SO2", year=2025,
                                   quantity=1_000)
-        assert {key for key in writes_a if key.startswith("lot:")} & reads_b
+        assert {key for key in writes_a if key.startswith("\x00lot\x00")} & reads_b

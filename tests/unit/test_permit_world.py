@@ -14,7 +14,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from chaincode.runtime import memory
+from chaincode.runtime import keys, memory
 from common import canonical as serialization
 from chaincode.app import build_router
 from chaincode.permit.store import HELD, LOTS
@@ -109,7 +109,31 @@ class PermitWorld:
         return response.message
 
     def query(self, who: memory.TestIdentity, function: str, **args: Any) -> Any:
+        """The result of a query; a paginated list is followed to its end and returned as its items."""
+        result = self.ledger.result(self.ledger.evaluate(who, function, **args))
+        if isinstance(result, dict) and {"items", "bookmark", "more"} <= set(result) and "bookmark" not in args:
+            items = list(result["items"])
+            while result["more"]:
+                result = self.ledger.result(self.ledger.evaluate(who, function, **args, bookmark=result["bookmark"]))
+                items.extend(result["items"])
+            return items if function != "Permit:History" else {**result, "items": items}
+        return result
+
+    def page(self, who: memory.TestIdentity, function: str, **args: Any) -> dict[str, Any]:
+        """One page of a list query, as the chaincode returns it."""
         return self.ledger.result(self.ledger.evaluate(who, function, **args))
+
+    def history(self, who: memory.TestIdentity, lot_id: str, **args: Any) -> dict[str, Any]:
+        """A lot's whole history, oldest entry first, with the lineage and owners it passes through."""
+        result = self.query(who, "Permit:History", lot_id=lot_id, **args)
+        entries = list(reversed(result["items"]))
+        lineage = list(dict.fromkeys(entry["lot"] for entry in result["items"]))
+        owners: list[str] = []
+        for entry in entries:
+            if not owners or owners[-1] != entry["owner"]:
+                owners.append(entry["owner"])
+        return {"root": result["root"], "depth": result["depth"], "lineage": lineage, "owners": owners,
+                "entries": entries}
 
     def query_refused(self, who: memory.TestIdentity, function: str, expected: str, **args: Any) -> str:
         response = self.ledger.evaluate(who, function, **args)
@@ -138,6 +162,12 @@ class PermitWorld:
 
     def lot(self, lot_id: str) -> dict[str, Any]:
         return serialization.loads(self.ledger.state[LOTS.key(lot_id)])
+
+    @staticmethod
+    def key(namespace: str, *attributes: Any) -> str:
+        """The ledger key of a declared namespace, e.g. ``key("offer", "O-1")``."""
+        [declared] = [ns for ns in keys.namespaces() if ns.name == namespace]
+        return declared.key(*attributes)
 
     def state_json(self, key: str) -> Any:
         raw = self.ledger.state.get(key)

@@ -9,7 +9,9 @@ import pytest
 from chaincode.app import build_router
 from chaincode.app import all_contracts
 from chaincode.registry.contract import RegistryContract
-from chaincode.registry.store import BOOTSTRAP_KEY
+from chaincode.registry.store import BOOTSTRAP_KEY, MEMBERS as MEMBER_KEYS
+from chaincode.runtime import parameters as catalogue
+from chaincode.runtime.parameters import PARAMS
 from chaincode.runtime.memory import MemoryLedger, make_identity
 from chaincode.runtime.router import STATUS_OK, STATUS_REFUSED
 
@@ -20,6 +22,20 @@ MEMBERS = [
     {"msp_id": "JJJMSP", "code": "JJJ", "name": "京津冀协同办公室", "kind": "coordinator"},
 ]
 PARAMETERS = {"max_transfer_tons": 5000, "fee_basis_points": 25, "regions": ["BJ", "TJ", "HE"]}
+
+# Parameters of a stand-in domain, declared in the catalogue the way a domain's parameters module does.
+for _name, _validate in [("max_transfer_tons", catalogue.integer(0, 10**9)),
+                         ("fee_basis_points", catalogue.integer(0, 10_000)),
+                         ("regions", catalogue.string_list()),
+                         ("audit.sample_per_mille", catalogue.integer(0, 1000))]:
+    if _name not in {p.name for p in catalogue.catalogue()}:
+        catalogue.declare(_name, type="a test value", default=0 if _name != "regions" else [],
+                          validate=_validate, description="declared by the registry tests", domain="test")
+
+
+def declared(values: dict) -> dict:
+    """The entries of ``values`` named in PARAMETERS (Registry:Parameters lists the whole catalogue)."""
+    return {name: values[name] for name in PARAMETERS}
 
 BJ_ADMIN = make_identity("BJMSP", "bj-admin", ou="admin")
 TJ_ADMIN = make_identity("TJMSP", "tj-admin", ou="admin")
@@ -58,15 +74,14 @@ class TestBootstrap:
 
         assert result == {"changed": True, "members": 4, "parameters": 3}
         assert ledger.result(ledger.evaluate(BJ_USER, "Registry:Member", msp_id="HEMSP")) == MEMBERS[2]
-        assert ledger.result(ledger.evaluate(BJ_USER, "Registry:Parameters")) == PARAMETERS
+        assert declared(ledger.result(ledger.evaluate(BJ_USER, "Registry:Parameters"))) == PARAMETERS
         assert ledger.events == [("ConsortiumBootstrapped", {
             "members": ["BJMSP", "HEMSP", "JJJMSP", "TJMSP"],
             "parameters": ["fee_basis_points", "max_transfer_tons", "regions"],
             "by": {"msp_id": "BJMSP", "name": "bj-admin"},
         })]
-        assert set(ledger.state) == {"member:BJMSP", "member:TJMSP", "member:HEMSP", "member:JJJMSP",
-                                     "param:max_transfer_tons", "param:fee_basis_points", "param:regions",
-                                     BOOTSTRAP_KEY}
+        assert set(ledger.state) == {*(MEMBER_KEYS.key(m["msp_id"]) for m in MEMBERS),
+                                     *(PARAMS.key(name) for name in PARAMETERS), BOOTSTRAP_KEY}
 
     def test_repeating_identical_content_is_a_successful_no_op(self, bootstrapped):
         state_before = dict(bootstrapped.state)
@@ -170,8 +185,18 @@ class TestReads:
         assert response.status == STATUS_REFUSED
         assert response.message == "msp_id must be a non-empty string"
 
-    def test_parameters_is_empty_before_bootstrap(self, ledger):
-        assert ledger.result(ledger.evaluate(BJ_USER, "Registry:Parameters")) == {}
+    def test_before_bootstrap_every_parameter_reads_as_its_catalogued_default(self, ledger):
+        values = ledger.result(ledger.evaluate(BJ_USER, "Registry:Parameters"))
+        assert values == {p.name: p.default for p in catalogue.catalogue()}
+        assert values["credit_market_barred"] == ["red"]
+
+    def test_the_catalogue_lists_type_default_domain_and_whether_the_consortium_set_it(self, bootstrapped):
+        rows = {row["name"]: row for row in bootstrapped.result(bootstrapped.evaluate(BJ_USER, "Registry:Catalogue"))}
+        assert rows["fee_basis_points"]["value"] == 25 and rows["fee_basis_points"]["set"] is True
+        assert rows["import_barred_regions"] == {
+            "name": "import_barred_regions", "type": "a list of region codes", "default": [], "value": [],
+            "set": False, "domain": "permit",
+            "description": "regions that missed their quality target and may not import allowances"}
 
 
 class TestSetParameter:
@@ -190,7 +215,7 @@ class TestSetParameter:
         result = bootstrapped.result(bootstrapped.submit(COORDINATOR_ADMIN, "Registry:SetParameter",
                                                          name="audit.sample_per_mille", value=50))
         assert result["old"] is None
-        assert bootstrapped.state["param:audit.sample_per_mille"] == b"50"
+        assert bootstrapped.state[PARAMS.key("audit.sample_per_mille")] == b"50"
 
     def test_setting_the_same_value_changes_nothing(self, bootstrapped):
         state_before = dict(bootstrapped.state)
@@ -200,11 +225,28 @@ class TestSetParameter:
         assert bootstrapped.state == state_before
         assert len(bootstrapped.events) == 1
 
-    def test_true_is_not_the_same_value_as_one(self, bootstrapped):
-        bootstrapped.result(bootstrapped.submit(COORDINATOR_ADMIN, "Registry:SetParameter", name="flag", value=1))
-        result = bootstrapped.result(bootstrapped.submit(COORDINATOR_ADMIN, "Registry:SetParameter",
-                                                         name="flag", value=True))
-        assert result["changed"] is True
+    def test_true_is_not_an_integer(self, bootstrapped):
+        refused(bootstrapped, COORDINATOR_ADMIN, "Registry:SetParameter",
+                "parameter fee_basis_points expects a test value: got a boolean (True)",
+                name="fee_basis_points", value=True)
+
+    @pytest.mark.parametrize("name, value, expected", [
+        ("no_such_rule", 1, "unknown parameter 'no_such_rule'; known parameters: "),
+        ("import_barred_regions", "HB", "parameter import_barred_regions expects a list of region codes: "
+                                        "got a string ('HB')"),
+        ("import_barred_regions", ["hb"], "parameter import_barred_regions expects a list of region codes: "
+                                          "item 0 must be a region code, got 'hb'"),
+        ("air_basin", {"BJ": ""}, "parameter air_basin expects an object mapping region codes to air basin names"),
+        ("credit_market_barred", ["purple"], "item 0 must be a level (green, blue, yellow or red), got 'purple'"),
+        ("pollutants", ["SO2", "SO2"], "parameter pollutants expects a list of pollutant codes: items must not repeat"),
+    ])
+    def test_unknown_names_and_badly_typed_values_are_refused_naming_parameter_and_type(self, bootstrapped, name,
+                                                                                       value, expected):
+        refused(bootstrapped, COORDINATOR_ADMIN, "Registry:SetParameter", expected, name=name, value=value)
+
+    def test_bootstrap_refuses_an_uncatalogued_parameter(self, ledger):
+        refused(ledger, BJ_ADMIN, "Registry:Bootstrap", "unknown parameter 'max_import'",
+                members=MEMBERS, parameters={"max_import": 5})
 
     def test_refuses_an_admin_of_a_region_member(self, bootstrapped):
         refused(bootstrapped, BJ_ADMIN, "Registry:SetParameter", "BJMSP is a region member",
