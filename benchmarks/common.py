@@ -26,11 +26,14 @@ from typing import Any, Awaitable, Callable, Iterator, Mapping, Sequence
 
 import grpc
 
-from client.gateway import CommitError, EndorseError, Gateway, GatewayError, Timeouts, connect
-from client.retry import is_retryable
+from client.cli.output import render_table
+from client.cli.progress import bar
+from client.gateway import Gateway, GatewayError, Timeouts, Wallet, connect
+from client.profile import ProfileDirectory
+from client.retry import RetryPolicy, submit_with_retry_async, wait_for_async
+from client.session import Session, endorsement_probe
 from network import binaries
 from network.bootstrap import Network, UpReport, resolve
-from network.onboarding import wallet_of
 
 _STARTED = time.monotonic()
 
@@ -122,6 +125,12 @@ def open_network(consortium: str, port: int, consensus: str | None) -> Network:
     return network
 
 
+def up_network(network: Network, progress: Callable[[str], None]) -> UpReport:
+    """``network.up``, waiting for service discovery through a client session over the network's profiles."""
+    with Session(network.layout.profiles_dir, Wallet(network.layout.wallet_dir)) as session:
+        return network.up(progress=progress, discovery_probe=endorsement_probe(session))
+
+
 def save_logs(network: Network, kind: str) -> Path | None:
     """Copy the node logs somewhere that survives the purge, to look into a failed run."""
     logs = network.processes.run_dir / "logs"
@@ -152,7 +161,7 @@ def running_network(home: Path, port: int, consortium: str, consensus: str | Non
     try:
         log(f"network {network.consortium.name} in {network.layout.root} (base port "
             f"{network.consortium.base_port})")
-        report = network.up(progress=lambda message: log(message))
+        report = up_network(network, progress=lambda message: log(message))
         if report.already_running:
             log("network already running: reused")
         yield network, report
@@ -176,20 +185,24 @@ def running_network(home: Path, port: int, consortium: str, consensus: str | Non
 class Gateways:
     """Async gateways of wallet identities, each over its own ``grpc.aio`` channel to its org's peer.
 
-    Create and use it inside one event loop; ``close`` closes every channel.
+    Peers are found as any client finds them: the connection profiles and the
+    wallet under the network's home. Create and use it inside one event loop;
+    ``close`` closes every channel.
     """
 
     network: Network
     timeouts: Timeouts = BENCH_TIMEOUTS
     _open: dict[str, tuple[grpc.aio.Channel, Gateway]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self._profiles = ProfileDirectory(self.network.layout.profiles_dir)
+        self._wallet = Wallet(self.network.layout.wallet_dir)
+
     def gateway(self, identity: str) -> Gateway:
         if identity not in self._open:
-            entry = wallet_of(self.network).get(identity)
-            org = self.network.consortium.org(entry.org)
-            peer = org.peers[0]
-            root = (self.network.layout.peer_dir(peer) / "tls" / "ca.crt").read_bytes()
-            channel = connect(peer.address, root)
+            entry = self._wallet.get(identity)
+            peer = self._profiles(entry.org).peer(0)
+            channel = connect(peer.address, peer.tls_root_cert, peer.ssl_target_name)
             self._open[identity] = (channel, Gateway(channel, entry.identity, entry.signer, timeouts=self.timeouts))
         return self._open[identity][1]
 
@@ -207,49 +220,36 @@ class Gateways:
         self._open.clear()
 
 
+# Lost races under load: up to 8 submissions, 0.1 s doubling to at most 2 s between them.
+BENCH_RETRY = RetryPolicy(attempts=8, first_delay=0.1, factor=2.0, max_delay=2.0)
+
+
 async def submit_retrying(contract: Any, function: str, args: Mapping[str, Any] | None = None, *,
                           transient: Mapping[str, Any] | None = None,
-                          endorsing_organizations: Sequence[str] = (), attempts: int = 8,
-                          first_delay: float = 0.1) -> tuple[Any, int]:
+                          endorsing_organizations: Sequence[str] = (),
+                          policy: RetryPolicy = BENCH_RETRY) -> tuple[Any, int]:
     """``contract.submit`` again after a lost race (as :mod:`client.retry` decides); returns (result, retries)."""
-    for attempt in range(1, attempts + 1):
-        try:
-            result = await contract.submit(function, args, transient=transient,
-                                           endorsing_organizations=endorsing_organizations)
-            return result, attempt - 1
-        except (CommitError, EndorseError) as err:
-            if attempt == attempts or not is_retryable(err, endorsing_organizations):
-                raise
-            await asyncio.sleep(min(first_delay * 2 ** (attempt - 1), 2.0))
-    raise AssertionError("unreachable")
+    retries: list[int] = []
+    result = await submit_with_retry_async(contract, function, args, transient=transient,
+                                           endorsing_organizations=endorsing_organizations, policy=policy,
+                                           on_retry=lambda error, attempt: retries.append(attempt))
+    return result, len(retries)
 
 
 async def evaluate_until(contract: Any, function: str, args: Mapping[str, Any] | None = None, *,
                          timeout: float = 15.0, poll: float = 0.05) -> tuple[Any, int]:
     """Evaluate, asking again while the peer refuses (e.g. it has not committed the block yet)."""
-    deadline = time.monotonic() + timeout
-    waits = 0
-    while True:
-        try:
-            return await contract.evaluate(function, args), waits
-        except GatewayError:
-            if time.monotonic() > deadline:
-                raise
-            waits += 1
-            await asyncio.sleep(poll)
+    return await wait_for_async(lambda: contract.evaluate(function, args), RetryPolicy.polling(poll, timeout),
+                                retry_on=(GatewayError,))
 
 
 async def wait_for_block(gateways: Gateways, identity: str, block_number: int, *, timeout: float = 60.0,
                          poll: float = 0.02) -> int:
     """Until the peer of ``identity``'s organization has committed block ``block_number``; returns the polls."""
     channel = gateways.gateway(identity).get_network(gateways.network.consortium.channel)
-    deadline = time.monotonic() + timeout
-    polls = 0
-    while (await channel.query_chain_info()).height <= block_number:
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the peer of {identity} did not reach block {block_number} within {timeout:.0f}s")
-        polls += 1
-        await asyncio.sleep(poll)
+    _, polls = await wait_for_async(
+        channel.query_chain_info, RetryPolicy.polling(poll, timeout), until=lambda chain: chain.height > block_number,
+        describe=lambda chain: f"the peer of {identity} did not reach block {block_number} within {timeout:.0f}s")
     return polls
 
 
@@ -257,19 +257,18 @@ async def wait_for_endorsers(gateways: Gateways, identities: Sequence[str], time
     """Until each identity's gateway knows a peer of every organization (clients that name endorsers need it)."""
     orgs = [o.msp_id for o in gateways.network.consortium.organizations]
     pending = {(identity, msp) for identity in identities for msp in orgs}
-    deadline = time.monotonic() + timeout
-    while pending:
+
+    async def ask_pending() -> set[tuple[str, str]]:
         for identity, msp in sorted(pending):
             try:
                 await gateways.contract(identity).evaluate("Registry:Members", endorsing_organizations=[msp])
                 pending.discard((identity, msp))
             except GatewayError:
                 pass
-        if not pending:
-            return
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"gateways still do not know peers of: {sorted(pending)}")
-        await asyncio.sleep(1.0)
+        return pending
+
+    await wait_for_async(ask_pending, RetryPolicy.polling(1.0, timeout), until=lambda left: not left,
+                         describe=lambda left: f"gateways still do not know peers of: {sorted(left or ())}")
 
 
 # -- load -------------------------------------------------------------------------------------
@@ -349,9 +348,12 @@ async def run_load(operation: Operation, concurrency: int, *, count: int | None 
                 if result.failed >= max_failures:
                     stop = True
                 continue
+            finally:
+                advance()
             result.latencies.append(time.perf_counter() - t0)
 
-    await asyncio.gather(*(worker(i) for i in range(concurrency)))
+    with bar(f"concurrency {concurrency}", total=count) as advance:  # a live bar on a terminal only
+        await asyncio.gather(*(worker(i) for i in range(concurrency)))
     result.elapsed = time.perf_counter() - begin
     return result
 
@@ -403,18 +405,11 @@ def _looks_numeric(text: str) -> bool:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None) -> str:
-    """A plain text table; numbers right-aligned, text left-aligned."""
+    """A plain text table (laid out by rich, as the CLI's): numbers right-aligned, text left-aligned."""
     cells = [[fmt(c) if not isinstance(c, str) else c for c in row] for row in rows]
-    numeric = [bool(rows) and all(_looks_numeric(row[i]) for row in cells) for i in range(len(headers))]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-
-    def line(values: Sequence[str]) -> str:
-        return "  ".join(v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths)))
-
-    out = [title, ""] if title else []
-    out += [line(list(headers)).rstrip(), "  ".join("-" * w for w in widths)]
-    out += [line(r).rstrip() for r in cells]
-    return "\n".join(out)
+    numeric = [i for i in range(len(headers)) if rows and all(_looks_numeric(row[i]) for row in cells)]
+    text = render_table(cells, headers, terminal=False, right=numeric)
+    return f"{title}\n\n{text}" if title else text
 
 
 def environment() -> dict[str, Any]:

@@ -18,17 +18,20 @@ channel majority needs.
 Every write goes through :func:`client.retry.submit_with_retry`, so a buyer
 that loses a race for the same offer is simulated again and, when the offer
 no longer has enough, refused with the chaincode's message.
+
+Who the members are comes from the organization's connection profile
+(:attr:`client.profile.ConnectionProfile.membership`); any object with a
+``name`` and ``organizations`` carrying ``msp_id`` and ``kind`` will do.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Protocol, Sequence
 
 from client.gateway import SubmitResult, SyncContract
 from client.retry import RetryCallback, RetryPolicy, submit_with_retry
-from network.config import Consortium
 
 COORDINATOR_KIND = "coordinator"
 SALT_BYTES = 16  # 32 hex characters; the chaincode accepts 16 to 256
@@ -36,6 +39,24 @@ SALT_BYTES = 16  # 32 hex characters; the chaincode accepts 16 to 256
 
 class MarketError(Exception):
     """A market request the client refuses before sending anything."""
+
+
+class MemberOrganization(Protocol):
+    @property
+    def msp_id(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+
+class Members(Protocol):
+    """The consortium's member organizations in consortium order, e.g. a profile's ``membership``."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def organizations(self) -> Sequence[MemberOrganization]: ...
 
 
 def new_salt() -> str:
@@ -50,7 +71,7 @@ def price_transient(price: int, salt: str) -> dict[str, bytes]:
     return {"price": str(price).encode("ascii"), "salt": salt.encode("utf-8")}
 
 
-def price_endorsers(consortium: Consortium, parties: Sequence[str]) -> list[str]:
+def price_endorsers(consortium: Members, parties: Sequence[str]) -> list[str]:
     """Organizations to endorse a transaction whose transient price goes to the parties' collection.
 
     The parties' MSP ids and the coordinators (members of every price
@@ -80,7 +101,7 @@ class MarketClient:
     """Market calls as one identity of organization ``msp_id`` through ``contract``."""
 
     contract: SyncContract
-    consortium: Consortium
+    consortium: Members
     msp_id: str
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     on_retry: RetryCallback | None = None

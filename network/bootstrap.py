@@ -4,6 +4,15 @@
 half-built: every phase first checks what already exists. The effective
 consortium (file plus command-line overrides) is saved on first ``up`` so a
 restart uses exactly the same layout.
+
+Every ``up`` (also on a running network) writes each organization's connection
+profile (:mod:`network.profiles`); a client needs only those and a wallet.
+
+The last phase, *service discovery*, waits until each organization's Gateway
+can gather a majority of endorsements. Asking a Gateway is a client's job, so
+``up`` does not do it itself: the caller passes a :data:`DiscoveryProbe` (the
+CLI builds one from a client session over the profiles just written). Without
+a probe the phase is skipped, and ``up`` says so.
 """
 
 from __future__ import annotations
@@ -17,8 +26,6 @@ from typing import Any, Callable
 
 import yaml
 
-from client.gateway import GatewayError
-from client.session import Session
 from network import binaries, channels, config, nodes
 from network.ca import OrgCA
 from network.commands import run_with_retry
@@ -27,10 +34,19 @@ from network.configtx import genesis_block, write_configtx
 from network.errors import NetworkError
 from network.layout import Layout
 from network.lifecycle import Lifecycle, package
-from network.onboarding import add_admins_to_wallet
+from network.onboarding import add_admins_to_wallet, admin_name
 from network.processes import NodeSpec, ProcessTable, health_status, is_healthy
+from network.profiles import write_profiles
 
 Progress = Callable[[str], None]
+
+DiscoveryProbe = Callable[[str], "str | None"]
+"""Asks once, as wallet identity ``name`` (an organization's admin), whether its
+organization's Gateway can gather a majority of endorsements right now.
+
+Returns ``None`` when it can, else the reason it cannot yet (``up`` asks again
+until a deadline). Raises for anything that waiting will not fix.
+"""
 
 
 @dataclass
@@ -93,6 +109,22 @@ class Network:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
 
+    # -- what a client reads -------------------------------------------------
+    @property
+    def profiles_dir(self) -> Path:
+        """One connection profile per organization (written by ``up``)."""
+        return self.layout.profiles_dir
+
+    @property
+    def wallet_dir(self) -> Path:
+        return self.layout.wallet_dir
+
+    def write_profiles(self, progress: Progress = print) -> None:
+        written = write_profiles(self.layout, self.consortium)
+        changed = [p.name for p, fresh in written.items() if fresh]
+        progress(f"connection profiles in {self.layout.profiles_dir}: "
+                 + (f"written {', '.join(changed)}" if changed else "unchanged"))
+
     @property
     def package_ids(self) -> dict[str, str]:
         return self._state().get("package_ids", {})
@@ -127,9 +159,11 @@ class Network:
             self.processes.pid(s.name) is not None and is_healthy(s) for s in specs)
 
     # -- up ------------------------------------------------------------------
-    def up(self, progress: Progress = print) -> UpReport:
+    def up(self, progress: Progress = print, discovery_probe: DiscoveryProbe | None = None) -> UpReport:
+        """Bring the network up (idempotent); ``discovery_probe`` enables the service-discovery wait."""
         report = UpReport(self.consortium, {})
         if self.is_running():
+            self.write_profiles(progress)
             report.package_ids = self.package_ids
             report.already_running = True
             return report
@@ -145,6 +179,7 @@ class Network:
         self._save_consortium()
         phase("certificate authorities", lambda: self._start_cas(progress))
         phase("identities", lambda: self._issue_identities(progress))
+        self.write_profiles(progress)
         phase("channel artifacts", self._channel_artifacts)
         phase("ordering service", lambda: self._start(
             [nodes.orderer_spec(self.layout, o) for o in c.organizations], progress))
@@ -155,7 +190,11 @@ class Network:
         phase("chaincode lifecycle", lambda: self._deploy(progress))
         phase("consortium registry", lambda: self._bootstrap_registry(progress))
         progress("wallet: " + ", ".join(add_admins_to_wallet(self)))
-        phase("service discovery", lambda: self._wait_for_discovery(progress))
+        if discovery_probe is None:
+            progress("[service discovery] skipped: no discovery probe given, so gateways may need a few more "
+                     "seconds before submits find endorsers in every organization")
+        else:
+            phase("service discovery", lambda: self._wait_for_discovery(discovery_probe, progress))
         self._save_state(complete=True)
         report.package_ids = self.package_ids
         return report
@@ -230,30 +269,23 @@ class Network:
                        what="bootstrapping the consortium registry")
         progress(f"  {len(c.organizations)} members and {len(c.parameters)} parameters on {channel.name}")
 
-    def _wait_for_discovery(self, progress: Progress, timeout: float = 180.0) -> None:
+    def _wait_for_discovery(self, probe: DiscoveryProbe, progress: Progress, timeout: float = 180.0,
+                            poll: float = 1.0, clock: Callable[[], float] = time.monotonic,
+                            sleep: Callable[[float], None] = time.sleep) -> None:
         """Each organization's Gateway must find a majority of endorsers through discovery.
 
         Gossip needs a few seconds after channel join to learn the other
         organizations' peers; until then Gateway submits fail with "no peer
         combination can satisfy the endorsement policy".
         """
-        session = Session(self)
-        try:
-            for org in self.consortium.organizations:
-                contract = session.contract(f"admin-{org.code.lower()}")
-                deadline = time.monotonic() + timeout
-                while True:
-                    try:
-                        contract.endorse("Registry:Members")
-                        break
-                    except GatewayError as err:
-                        if time.monotonic() > deadline:
-                            raise NetworkError(f"{org.msp_id}: discovery did not find enough endorsers "
-                                               f"within {timeout:.0f}s: {err}") from None
-                        time.sleep(1.0)
-                progress(f"  {org.msp_id}: gateway endorses across organizations")
-        finally:
-            session.close()
+        for org in self.consortium.organizations:
+            deadline = clock() + timeout
+            while (reason := probe(admin_name(org))) is not None:
+                if clock() > deadline:
+                    raise NetworkError(f"{org.msp_id}: discovery did not find enough endorsers "
+                                       f"within {timeout:.0f}s: {reason}")
+                sleep(poll)
+            progress(f"  {org.msp_id}: gateway endorses across organizations")
 
     # -- down / status -------------------------------------------------------
     def down(self, purge: bool = False, progress: Progress = print) -> list[str]:

@@ -1,4 +1,10 @@
-"""Folder layout of one network's data under ``<home>/<consortium>/``."""
+"""Folder layout of one network's data under ``<home>/<consortium>/``.
+
+What a client needs, and nothing else, is in two folders a client may copy to
+another machine: ``profiles/`` (one connection profile per organization, see
+:mod:`network.profiles`) and ``wallet/`` (identities, each naming its
+organization's code).
+"""
 
 from __future__ import annotations
 
@@ -35,6 +41,14 @@ class Layout:
     @property
     def wallet_dir(self) -> Path:
         return self.root / "wallet"
+
+    @property
+    def profiles_dir(self) -> Path:
+        """Connection profiles, ``<org code in lower case>.json`` each."""
+        return self.root / "profiles"
+
+    def profile_file(self, org: Organization) -> Path:
+        return self.profiles_dir / f"{org.code.lower()}.json"
 
     @property
     def state_file(self) -> Path:

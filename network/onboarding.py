@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Any
 from common.credit_code import is_valid as is_valid_credit_code
 from common.names import ROLES
 from client.gateway.identity import Wallet
+from network.config import Organization
 from network.errors import NetworkError
 
 if TYPE_CHECKING:
     from network.bootstrap import Network
+
 
 def wallet_of(network: Network) -> Wallet:
     return Wallet(network.layout.wallet_dir)
@@ -63,12 +65,17 @@ def register(network: Network, org_code: str, name: str, role: str,
     return {"name": name, "org": org.code, "msp_id": org.msp_id, "attrs": attrs, "created": True}
 
 
+def admin_name(org: Organization) -> str:
+    """The wallet name of an organization's admin: ``admin-<org code in lower case>``."""
+    return f"admin-{org.code.lower()}"
+
+
 def add_admins_to_wallet(network: Network) -> list[str]:
     """Each organization's admin (issued at bootstrap) as wallet identity ``admin-<org>``."""
     wallet = wallet_of(network)
     names = []
     for org in network.consortium.organizations:
-        name = f"admin-{org.code.lower()}"
+        name = admin_name(org)
         folder = network.layout.admin_dir(org) / "msp"
         wallet.put(name, org.msp_id, org.code, (folder / "signcerts" / "cert.pem").read_bytes(),
                    (folder / "keystore" / "key.pem").read_bytes(), {"role": "admin"})

@@ -24,8 +24,12 @@ $E --as bj-regulator registry whoami
 step "The member registry, read by Hebei's admin"
 $E --as admin-hb registry members
 
-step "A submit as the coordinator's admin, endorsed by a majority and ordered by SmartBFT"
-$E --as admin-co registry set-parameter demo_last_run "\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\""
+step "A submit as the coordinator's admin, endorsed by a majority and ordered by SmartBFT (idempotent)"
+$E --as admin-co registry set-parameter credit_market_barred '["red"]'
+
+step "A refusal: a parameter outside the catalogue, or of the wrong type, is refused by name"
+$E --as admin-co registry set-parameter demo_last_run '"today"' || true
+$E --as admin-co registry set-parameter import_barred_regions '"HB"' || true
 
 step "A refusal: a region's admin may not change consortium parameters (nothing is written)"
 $E --as admin-bj registry set-parameter pollutants '["CO2"]' || true

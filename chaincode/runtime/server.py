@@ -124,7 +124,7 @@ class ChaincodeServer:
 
     def __init__(self, address: str, chaincode_id: str, router: Router, *, tls: TLSConfig | None = None,
                  max_transactions: int = DEFAULT_MAX_TRANSACTIONS, max_streams: int = DEFAULT_MAX_STREAMS,
-                 request_timeout: float = DEFAULT_REQUEST_TIMEOUT) -> None:
+                 request_timeout: float = DEFAULT_REQUEST_TIMEOUT, max_loop_requests: int | None = None) -> None:
         self.address = address
         self.chaincode_id = chaincode_id
         self.tls = tls
@@ -133,6 +133,7 @@ class ChaincodeServer:
         self._max_transactions = max_transactions
         self._max_streams = max_streams
         self._request_timeout = request_timeout
+        self._max_loop_requests = max_loop_requests
         self._workers: Workers | None = None
         self._service: ChaincodeService | None = None
         self._server: grpc.aio.Server | None = None
@@ -187,7 +188,8 @@ class ChaincodeServer:
             raise RuntimeError("the chaincode server was already started")
         self._workers = Workers(self._max_transactions)
         self._service = ChaincodeService(self.chaincode_id, self._router, self._workers,
-                                         request_timeout=self._request_timeout)
+                                         request_timeout=self._request_timeout,
+                                         max_loop_requests=self._max_loop_requests)
         self._loop = asyncio.new_event_loop()
         started = threading.Event()
         self._thread = threading.Thread(target=self._run_loop, args=(self._loop, started),

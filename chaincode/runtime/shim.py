@@ -62,13 +62,14 @@ import collections
 import logging
 import queue
 import threading
+import time
 from typing import Any, Callable
 
 import grpc
 from fabric_protos.peer import chaincode_pb2, chaincode_shim_pb2, chaincode_shim_pb2_grpc, proposal_response_pb2
 
 from chaincode.runtime.router import STATUS_FAILED, Router
-from chaincode.runtime.shim_stub import ShimStub
+from chaincode.runtime.shim_stub import RunSuspended, ShimStub, TxFacts
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,8 @@ Message = chaincode_shim_pb2.ChaincodeMessage
 
 DEFAULT_REQUEST_TIMEOUT = 300.0  # seconds; the peer's own execute timeout (30 s by default) ends sooner
 REGISTER_WARNING_SECONDS = 30.0
+MAX_LOOP_REQUESTS = 6  # a transaction asking the peer more often than this moves to a worker thread
+LOOP_BUDGET_SECONDS = 0.002  # so does one whose contract code took this long on the loop, all runs together
 
 _END = object()  # outbox sentinel: stop the outgoing stream
 _TYPE_NAMES = {number: name for name, number in Message.Type.items()}
@@ -152,7 +155,7 @@ class Workers:
 
 
 class _PendingRequest:
-    """One transaction waiting for the peer's answer: the worker sleeps on ``lock`` until it is settled."""
+    """A worker thread waiting for the peer's answer: it sleeps on ``lock`` until the loop settles it."""
 
     __slots__ = ("kind", "reply", "error", "lock")
 
@@ -167,32 +170,123 @@ class _PendingRequest:
         self.lock.release()
 
 
+_Suspend = RunSuspended
+
+
+class _Abandoned(ShimError):
+    """A request made after the run was suspended (while unwinding, e.g. by a ``finally``); never sent."""
+
+
+class _Transaction:
+    """One running transaction and what the peer answered it so far."""
+
+    __slots__ = ("message", "key", "facts", "function", "args", "answers", "request", "deadline", "loop_seconds")
+
+    def __init__(self, message: chaincode_shim_pb2.ChaincodeMessage, facts: TxFacts, function: str,
+                 args: list[bytes]) -> None:
+        self.message = message
+        self.key = (message.channel_id, message.txid)
+        self.facts = facts
+        self.function = function
+        self.args = args
+        self.answers: list[tuple[int, bytes, Any]] = []  # (kind, payload, RESPONSE/ERROR message or ShimError)
+        self.request: tuple[int, bytes] | None = None  # sent, not answered yet
+        self.deadline = 0.0
+        self.loop_seconds = 0.0
+
+    def replayed(self, index: int, kind: int, payload: bytes) -> bytes:
+        """The recorded answer to this transaction's ``index``-th request, which must be the same request."""
+        recorded_kind, recorded_payload, outcome = self.answers[index]
+        if recorded_kind != kind or recorded_payload != payload:
+            raise ShimError(f"the contract asked the peer for {_name(kind)} where, run again on the same "
+                            f"answers, it had asked for {_name(recorded_kind)} (request {index + 1}); "
+                            f"contract code must be deterministic")
+        return _payload_of(kind, outcome)
+
+
+def _payload_of(kind: int, outcome: Any) -> bytes:
+    """The peer's answer to a request: RESPONSE's payload, or the error to raise."""
+    if isinstance(outcome, ShimError):
+        raise outcome
+    if outcome.type == Message.RESPONSE:
+        return outcome.payload
+    if outcome.type == Message.ERROR:
+        raise PeerError(_name(kind), outcome.payload.decode("utf-8", errors="replace"))
+    raise ShimError(f"unexpected {_name(outcome.type)} in answer to {_name(kind)}")
+
+
+class _LoopLink:
+    """PeerLink of one run on the event loop: recorded answers, then suspension at the first new request."""
+
+    __slots__ = ("_tx", "_position", "suspended")
+
+    def __init__(self, tx: _Transaction) -> None:
+        self._tx = tx
+        self._position = 0
+        self.suspended = False
+
+    def request(self, channel_id: str, tx_id: str, kind: int, payload: bytes) -> bytes:
+        if self.suspended:
+            raise _Abandoned(f"{_name(kind)} after the run was suspended")
+        index = self._position
+        tx = self._tx
+        if index < len(tx.answers):
+            self._position = index + 1
+            return tx.replayed(index, kind, payload)
+        self.suspended = True
+        tx.request = (kind, payload)
+        raise _Suspend()
+
+
+class _WorkerLink:
+    """PeerLink of a run on a worker thread: recorded answers, then real requests that block the thread."""
+
+    __slots__ = ("_session", "_tx", "_position")
+
+    def __init__(self, session: "ChaincodeSession", tx: _Transaction) -> None:
+        self._session = session
+        self._tx = tx
+        self._position = 0
+
+    def request(self, channel_id: str, tx_id: str, kind: int, payload: bytes) -> bytes:
+        index = self._position
+        if index < len(self._tx.answers):
+            self._position = index + 1
+            return self._tx.replayed(index, kind, payload)
+        return self._session.request(channel_id, tx_id, kind, payload)
+
+
 class ChaincodeSession:
     """One ``Connect`` stream: registration, then transactions until the stream ends.
 
-    :meth:`serve` and everything it calls run on the event loop; :meth:`request`
-    (the :class:`~chaincode.runtime.shim_stub.PeerLink` of every transaction) and
-    the transactions themselves run on worker threads.
+    :meth:`serve`, the message handling and the runs of contract code on the
+    loop happen on the event loop thread; :meth:`request` and runs handed to
+    :class:`Workers` happen on worker threads.
     """
 
     def __init__(self, chaincode_id: str, router: Router, workers: Workers, *,
-                 request_timeout: float = DEFAULT_REQUEST_TIMEOUT) -> None:
+                 request_timeout: float = DEFAULT_REQUEST_TIMEOUT, max_loop_requests: int | None = None,
+                 loop_budget: float | None = None) -> None:
         self.chaincode_id = chaincode_id
         self._router = router
         self._workers = workers
         self._request_timeout = request_timeout
+        self._max_loop_requests = MAX_LOOP_REQUESTS if max_loop_requests is None else max_loop_requests
+        self._loop_budget = LOOP_BUDGET_SECONDS if loop_budget is None else loop_budget
         self._loop: asyncio.AbstractEventLoop | None = None
         self._outbox: collections.deque = collections.deque()
         self._writer_idle = False
         self._wakeup: asyncio.Future | None = None
         self._lock = threading.Lock()
-        self._pending: dict[tuple[str, str], _PendingRequest] = {}
+        self._pending: dict[tuple[str, str], _PendingRequest | _Transaction] = {}
         self._running: set[tuple[str, str]] = set()
         self._state = "created"
         self._closed = False
         self._register_warning: asyncio.TimerHandle | None = None
+        self._sweeper: asyncio.TimerHandle | None = None
         self.ended = threading.Event()
-        self.transactions = 0
+        self.completed_on_loop = 0  # transactions whose contract code ran only on the event loop
+        self.completed_on_workers = 0  # transactions handed to a worker thread
 
     # -- stream ------------------------------------------------------------
     async def serve(self, context: grpc.aio.ServicerContext) -> None:
@@ -202,6 +296,7 @@ class ChaincodeSession:
         register = chaincode_pb2.ChaincodeID(name=self.chaincode_id)
         self._post_local(Message(type=Message.REGISTER, payload=register.SerializeToString()))
         self._register_warning = loop.call_later(REGISTER_WARNING_SECONDS, self._warn_unregistered)
+        self._sweeper = loop.call_later(self._sweep_interval(), self._sweep)
         reader = loop.create_task(self._read(context), name="chaincode-stream-reader")
         try:
             await writer  # returns once close() queued the end, after sending what came before it
@@ -282,34 +377,60 @@ class ChaincodeSession:
         """Queue a message for the peer (worker thread): wake the loop only if the writer sleeps."""
         self._outbox.append(message)
         if self._writer_idle:
-            loop = self._loop
             try:
-                loop.call_soon_threadsafe(self._wake_writer)  # type: ignore[union-attr]
+                self._loop.call_soon_threadsafe(self._wake_writer)  # type: ignore[union-attr]
             except RuntimeError:  # the loop is closed: the server has stopped
                 pass
 
     def close(self, reason: str = "stream ended") -> None:
-        """End the session: fail waiting requests and stop the outgoing stream. Idempotent; event loop thread."""
+        """End the session: waiting transactions see :class:`StreamClosed`; the outgoing stream stops.
+
+        Idempotent; event loop thread.
+        """
         with self._lock:
             if self._closed:
                 return
             self._closed = True
             waiting = list(self._pending.values())
             self._pending.clear()
-        for pending in waiting:
-            pending.error = StreamClosed(f"{reason} while waiting for the peer's answer to {_name(pending.kind)}")
-            pending.settle()
-        if self._register_warning is not None:
-            self._register_warning.cancel()
+        for timer in (self._register_warning, self._sweeper):
+            if timer is not None:
+                timer.cancel()
         self._post_local(_END)
         self.ended.set()
         log.info("chaincode stream closed: %s", reason)
+        for waiter in waiting:
+            if isinstance(waiter, _Transaction):
+                kind = waiter.request[0] if waiter.request else Message.UNDEFINED
+                self._answer(waiter, StreamClosed(f"{reason} while waiting for the peer's answer to {_name(kind)}"))
+            else:
+                waiter.error = StreamClosed(f"{reason} while waiting for the peer's answer to {_name(waiter.kind)}")
+                waiter.settle()
 
     def _warn_unregistered(self) -> None:
         if self._state == "created" and not self._closed:
             log.warning("the peer has not answered REGISTER after %g s; a peer accepts only the package id it "
                         "launched: check that CHAINCODE_ID (%s) equals the installed package id",
                         REGISTER_WARNING_SECONDS, self.chaincode_id)
+
+    def _sweep_interval(self) -> float:
+        return max(0.05, min(self._request_timeout, 10.0) / 4)
+
+    def _sweep(self) -> None:
+        """Give up on transactions (waiting on the loop) whose request the peer never answered."""
+        if self._closed:
+            return
+        now = time.monotonic()
+        with self._lock:
+            expired = [w for w in self._pending.values() if isinstance(w, _Transaction) and w.deadline <= now]
+            for waiter in expired:
+                del self._pending[waiter.key]
+        for waiter in expired:
+            kind = waiter.request[0] if waiter.request else Message.UNDEFINED
+            self._answer(waiter, ShimError(f"no answer from the peer to {_name(kind)} within "
+                                           f"{self._request_timeout:g} s"))
+        if not self._closed and self._loop is not None:
+            self._sweeper = self._loop.call_later(self._sweep_interval(), self._sweep)
 
     # -- incoming messages (event loop) ---------------------------------------
     def _handle(self, message: chaincode_shim_pb2.ChaincodeMessage) -> str | None:
@@ -349,13 +470,15 @@ class ChaincodeSession:
 
     def _deliver(self, message: chaincode_shim_pb2.ChaincodeMessage) -> None:
         with self._lock:
-            pending = self._pending.pop((message.channel_id, message.txid), None)
-        if pending is None:
+            waiter = self._pending.pop((message.channel_id, message.txid), None)
+        if waiter is None:
             log.warning("[%s] %s from the peer matches no waiting request on channel %r; ignored",
                         _short(message.txid), _name(message.type), message.channel_id)
-            return
-        pending.reply = message
-        pending.settle()
+        elif isinstance(waiter, _Transaction):
+            self._answer(waiter, message)
+        else:
+            waiter.reply = message
+            waiter.settle()
 
     def _start(self, message: chaincode_shim_pb2.ChaincodeMessage) -> None:
         key = (message.channel_id, message.txid)
@@ -369,42 +492,110 @@ class ChaincodeSession:
                                      txid=message.txid, channel_id=message.channel_id))
             return
         try:
-            self._workers.submit(self._run, message)
-        except RuntimeError:  # workers shut down: the server is stopping
-            with self._lock:
-                self._running.discard(key)
-            self._post_local(Message(type=Message.ERROR, payload=b"chaincode server is shutting down",
-                                     txid=message.txid, channel_id=message.channel_id))
-
-    # -- transactions (worker threads) -------------------------------------------
-    def _run(self, message: chaincode_shim_pb2.ChaincodeMessage) -> None:
-        try:
-            reply = self._execute(message)
+            facts = TxFacts.parse(message.proposal if message.HasField("proposal") else None)
+            arguments = chaincode_pb2.ChaincodeInput.FromString(message.payload).args
         except Exception as err:
             log.exception("[%s] transaction could not run", _short(message.txid))
-            reply = Message(type=Message.ERROR, payload=str(err).encode(), txid=message.txid,
-                            channel_id=message.channel_id)
+            self._finish(key, Message(type=Message.ERROR, payload=str(err).encode(), txid=message.txid,
+                                      channel_id=message.channel_id))
+            return
+        function = arguments[0].decode("utf-8", errors="replace") if arguments else ""
+        tx = _Transaction(message, facts, function, list(arguments[1:]))
+        if self._max_loop_requests > 0:
+            self._run_on_loop(tx)
+        else:
+            self._hand_to_worker(tx)
+
+    # -- running contract code ------------------------------------------------
+    def _answer(self, tx: _Transaction, outcome: Any) -> None:
+        """Record the answer to a transaction's pending request and run its contract code again."""
+        assert tx.request is not None
+        kind, payload = tx.request
+        tx.request = None
+        tx.answers.append((kind, payload, outcome))
+        self._run_on_loop(tx)
+
+    def _run_on_loop(self, tx: _Transaction) -> None:
+        """Run the contract code on the loop until it completes or needs an answer it does not have yet."""
+        while True:
+            link = _LoopLink(tx)
+            started = time.perf_counter()
+            try:
+                reply = self._execute(tx, link)
+            except _Suspend:
+                reply = None
+            except Exception as err:
+                reply = self._failed(tx, err)
+            tx.loop_seconds += time.perf_counter() - started
+            if not link.suspended:
+                self.completed_on_loop += 1
+                self._finish(tx.key, reply)
+                return
+            kind, payload = tx.request  # type: ignore[misc]
+            if self._closed:  # nothing can be sent any more: the contract sees it like a thread would
+                tx.request = None
+                tx.answers.append((kind, payload, StreamClosed(f"the stream is closed; cannot send {_name(kind)}")))
+                continue
+            if len(tx.answers) >= self._max_loop_requests or tx.loop_seconds > self._loop_budget:
+                tx.request = None  # the worker sends it
+                self._hand_to_worker(tx)
+                return
+            tx.deadline = time.monotonic() + self._request_timeout
+            with self._lock:
+                self._pending[tx.key] = tx
+            self._post_local(Message(type=kind, payload=payload, txid=tx.message.txid,
+                                     channel_id=tx.message.channel_id))
+            return
+
+    def _hand_to_worker(self, tx: _Transaction) -> None:
+        try:
+            self._workers.submit(self._run_on_worker, tx)
+        except RuntimeError:  # workers shut down: the server is stopping
+            self._finish(tx.key, Message(type=Message.ERROR, payload=b"chaincode server is shutting down",
+                                         txid=tx.message.txid, channel_id=tx.message.channel_id))
+
+    def _run_on_worker(self, tx: _Transaction) -> None:
+        try:
+            reply = self._execute(tx, _WorkerLink(self, tx))
+        except Exception as err:
+            reply = self._failed(tx, err)
         with self._lock:
-            self._running.discard((message.channel_id, message.txid))
+            self._running.discard(tx.key)
             closed = self._closed
-            self.transactions += 1
+            self.completed_on_workers += 1
         if closed:
             if log.isEnabledFor(logging.DEBUG):
-                log.debug("[%s] stream closed; dropping %s", _short(message.txid), _name(reply.type))
+                log.debug("[%s] stream closed; dropping %s", _short(tx.message.txid), _name(reply.type))
             return
         self._post(reply)
 
-    def _execute(self, message: chaincode_shim_pb2.ChaincodeMessage) -> chaincode_shim_pb2.ChaincodeMessage:
-        chaincode_input = chaincode_pb2.ChaincodeInput.FromString(message.payload)
-        stub = ShimStub(self, message.channel_id, message.txid,
-                        message.proposal if message.HasField("proposal") else None)
-        args = chaincode_input.args
-        function = args[0].decode("utf-8", errors="replace") if args else ""
-        response = self._router.invoke(stub, function, list(args[1:]))
+    def _finish(self, key: tuple[str, str], reply: chaincode_shim_pb2.ChaincodeMessage) -> None:
+        """Send a transaction's last message (event loop thread)."""
+        with self._lock:
+            self._running.discard(key)
+        if self._closed:
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("[%s] stream closed; dropping %s", _short(reply.txid), _name(reply.type))
+            return
+        self._post_local(reply)
+
+    @staticmethod
+    def _failed(tx: _Transaction, err: Exception) -> chaincode_shim_pb2.ChaincodeMessage:
+        log.error("[%s] transaction could not run", _short(tx.message.txid), exc_info=err)
+        return Message(type=Message.ERROR, payload=str(err).encode(), txid=tx.message.txid,
+                       channel_id=tx.message.channel_id)
+
+    def _execute(self, tx: _Transaction, link: Any) -> chaincode_shim_pb2.ChaincodeMessage:
+        """One run of the transaction's contract code; COMPLETED (or ERROR for a failed INIT)."""
+        message = tx.message
+        stub = ShimStub(link, message.channel_id, message.txid, None, facts=tx.facts)
+        response = self._router.invoke(stub, tx.function, tx.args)
         stub.finish()
+        if getattr(link, "suspended", False):  # the suspension was swallowed on the way: this run is void
+            raise _Suspend()
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("[%s] %s %s -> %d%s", _short(message.txid), _name(message.type), function, response.status,
-                      f" ({response.message})" if response.message else "")
+            log.debug("[%s] %s %s -> %d%s", _short(message.txid), _name(message.type), tx.function,
+                      response.status, f" ({response.message})" if response.message else "")
         if message.type == Message.INIT and response.status >= STATUS_FAILED:
             return Message(type=Message.ERROR, payload=response.message.encode(), txid=message.txid,
                            channel_id=message.channel_id)
@@ -417,7 +608,7 @@ class ChaincodeSession:
             reply.chaincode_event.CopyFrom(event)
         return reply
 
-    # -- PeerLink (worker threads) -------------------------------------------------
+    # -- PeerLink of worker runs (worker threads) --------------------------------------
     def request(self, channel_id: str, tx_id: str, kind: int, payload: bytes) -> bytes:
         """Send a transaction's request and wait for the peer's RESPONSE (its payload) or ERROR (raised)."""
         key = (channel_id, tx_id)
@@ -436,32 +627,28 @@ class ChaincodeSession:
                     del self._pending[key]
             if abandoned:
                 raise ShimError(f"no answer from the peer to {_name(kind)} within {self._request_timeout:g} s")
-            pending.lock.acquire()  # settled right now by the loop: take its answer
+            pending.lock.acquire()  # settled by the loop at this very moment: take its answer
         if pending.error is not None:
             raise pending.error
-        reply = pending.reply
-        assert reply is not None
-        if reply.type == Message.RESPONSE:
-            return reply.payload
-        if reply.type == Message.ERROR:
-            raise PeerError(_name(kind), reply.payload.decode("utf-8", errors="replace"))
-        raise ShimError(f"unexpected {_name(reply.type)} in answer to {_name(kind)}")
+        return _payload_of(kind, pending.reply)
 
 
 class ChaincodeService(chaincode_shim_pb2_grpc.ChaincodeServicer):
     """The gRPC service the peer dials: one :class:`ChaincodeSession` per ``Connect`` stream."""
 
     def __init__(self, chaincode_id: str, router: Router, workers: Workers, *,
-                 request_timeout: float = DEFAULT_REQUEST_TIMEOUT) -> None:
+                 request_timeout: float = DEFAULT_REQUEST_TIMEOUT, max_loop_requests: int | None = None) -> None:
         self._chaincode_id = chaincode_id
         self._router = router
         self._workers = workers
         self._request_timeout = request_timeout
+        self._max_loop_requests = max_loop_requests
         self._sessions: set[ChaincodeSession] = set()
 
     async def Connect(self, request_iterator, context):  # noqa: N802 (gRPC method name)
         session = ChaincodeSession(self._chaincode_id, self._router, self._workers,
-                                   request_timeout=self._request_timeout)
+                                   request_timeout=self._request_timeout,
+                                   max_loop_requests=self._max_loop_requests)
         self._sessions.add(session)
         log.info("peer %s connected", context.peer())
         try:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from client.cli.context import AppContext, pass_app
+from client.cli.listing import fetch_rows, more_rows, paging_options
+from client.cli.options import EcoledgerGroup, pass_app
 from client.cli.output import emit_json, record, show, table
 from client.cli.permit_commands import filters, frozen_note, short_tx, submit, written
 
+if TYPE_CHECKING:
+    from client.cli.context import AppContext
 
-@click.group("enterprise")
+
+@click.group("enterprise", cls=EcoledgerGroup)
 def enterprise_group() -> None:
     """Enterprises (排污单位) by unified social credit code; registered before they hold allowances."""
 
@@ -33,13 +39,16 @@ def register(app: AppContext, entity: str, name: str) -> None:
 
 @enterprise_group.command("list")
 @click.option("--region", help="Only enterprises of this region.")
+@paging_options
 @pass_app
-def list_enterprises(app: AppContext, region: str | None) -> None:
+def list_enterprises(app: AppContext, region: str | None, limit: int, after: str | None, all_pages: bool) -> None:
     """Enterprises you may see: yourself (enterprise), your region (regulator), all (coordinator)."""
-    rows = app.contract().evaluate("Enterprise:List", filters(region=region))
+    found = fetch_rows(app, "Enterprise:List", filters(region=region), limit=limit, after=after, all_pages=all_pages)
+    rows = found.items
     show(rows, app.as_json, rows=[(r["entity"], r["name"], r["region"], frozen_note(r["frozen"]) or "active",
                                    r["registered"]["at"]) for r in rows],
          headers=("entity", "name", "region", "status", "registered"), empty="(no enterprises)")
+    more_rows(found, app.as_json)
 
 
 @enterprise_group.command("show")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from client.cli.context import AppContext, pass_app
+from client.cli.options import EcoledgerGroup, pass_app
 from client.cli.permit_commands import short_tx
-from client.gateway import ChaincodeEvent
+
+if TYPE_CHECKING:
+    from client.cli.context import AppContext
+    from client.gateway import ChaincodeEvent
 
 MAX_FIELD = 40
 
@@ -38,7 +41,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= MAX_FIELD else text[:MAX_FIELD - 1] + "…"
 
 
-@click.group("events")
+@click.group("events", cls=EcoledgerGroup)
 def events_group() -> None:
     """Chaincode events (issuance, offers, trades, approvals, freezes, ...)."""
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from client.cli.context import AppContext, pass_app
+from client.cli.options import EcoledgerGroup, pass_app
 from client.cli.output import record, show
-from network import onboarding
+from common.names import ROLES
+
+if TYPE_CHECKING:
+    from client.cli.context import AppContext
 
 
 def _pairs(values: tuple[str, ...]) -> dict[str, str]:
@@ -19,7 +24,7 @@ def _pairs(values: tuple[str, ...]) -> dict[str, str]:
     return result
 
 
-@click.group("identity")
+@click.group("identity", cls=EcoledgerGroup)
 def identity_group() -> None:
     """Identities issued by each organization's CA, kept in the local wallet."""
 
@@ -27,7 +32,7 @@ def identity_group() -> None:
 @identity_group.command("register")
 @click.option("--org", "org_code", required=True, help="Organization code whose CA issues it (e.g. BJ).")
 @click.option("--name", required=True, help="Enrollment id, also the wallet name used with --as.")
-@click.option("--role", required=True, type=click.Choice(onboarding.ROLES), help="Functional role in chaincode.")
+@click.option("--role", required=True, type=click.Choice(ROLES), help="Functional role in chaincode.")
 @click.option("--attr", "attrs", multiple=True, metavar="KEY=VALUE",
               help="Extra certificate attribute, e.g. entity=<credit code>; region defaults to the org's region.")
 @pass_app
@@ -40,6 +45,8 @@ def register(app: AppContext, org_code: str, name: str, role: str, attrs: tuple[
       ecoledger identity register --org BJ --name steelco --role enterprise \\
           --attr entity=91110000600037341L
     """
+    from network import onboarding
+
     result = onboarding.register(app.network, org_code, name, role, _pairs(attrs))
     if app.as_json:
         record(result, True)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from client.cli.context import AppContext, pass_app
+from client.cli.options import EcoledgerGroup, pass_app
 from client.cli.output import emit_json, record, show
 
+if TYPE_CHECKING:
+    from client.cli.context import AppContext
 
-@click.group("ledger")
+
+@click.group("ledger", cls=EcoledgerGroup)
 def ledger_group() -> None:
     """Chain height and current block hash as each organization's peer sees them."""
 
@@ -37,7 +40,7 @@ def info(app: AppContext, channel: str | None) -> None:
                                   for r in rows], headers=("channel", "org", "peer", "height", "current block hash"))
 
 
-@click.group("registry")
+@click.group("registry", cls=EcoledgerGroup)
 def registry_group() -> None:
     """The consortium's member registry and rule parameters on the ledger."""
 

@@ -1,12 +1,17 @@
-"""Entry point of ``ecoledger``; expected errors become one clean line and a non-zero exit."""
+"""Entry point of ``ecoledger``; expected errors become one clean line and a non-zero exit.
+
+Start-up stays quick: the command modules import only click and small pure
+modules at load time; gRPC, protobuf, cryptography and rich are imported by a
+command when it runs (``ecoledger --help`` never loads them).
+"""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
 
-from client.cli.context import AppContext
 from client.cli.enterprise_commands import enterprise_group
 from client.cli.errors import CommandError
 from client.cli.events_commands import events_group
@@ -14,48 +19,91 @@ from client.cli.identity_commands import identity_group
 from client.cli.ledger_commands import ledger_group, registry_group
 from client.cli.market_commands import market_group
 from client.cli.network_commands import network_group
+from client.cli.options import EcoledgerGroup, Globals, globals_of
 from client.cli.permit_commands import permit_group
-from client.gateway import GatewayError, WalletError
 from network.errors import NetworkError
 
 COMMAND_GROUPS = [network_group, identity_group, ledger_group, registry_group, enterprise_group, permit_group,
                   market_group, events_group]
 
-# Errors that mean "your request failed", not "ecoledger has a bug".
-EXPECTED_ERRORS = (NetworkError, GatewayError, WalletError, CommandError)
+# Errors that mean "your request failed", not "ecoledger has a bug". The gateway's own
+# (GatewayError, WalletError) are looked up only once their module is loaded: an
+# error of a module that was never imported cannot have been raised.
+EXPECTED_ERRORS: tuple[type[Exception], ...] = (NetworkError, CommandError)
+LAZY_EXPECTED_ERRORS = (("client.gateway.errors", ("GatewayError", "WalletError")),)
 
 
-class EcoledgerGroup(click.Group):
-    """Prints expected errors as ``error: <message>`` (the chaincode's own words for refusals)."""
+def expected_errors() -> tuple[type[Exception], ...]:
+    found = list(EXPECTED_ERRORS)
+    for module_name, names in LAZY_EXPECTED_ERRORS:
+        module = sys.modules.get(module_name)
+        if module is not None:
+            found += [getattr(module, name) for name in names]
+    return tuple(found)
+
+
+def error_line(err: Exception, state: Globals | None) -> str:
+    """The chaincode's own words for a refusal; for organizations that could not endorse, who and what
+    the endorsement policy needs; otherwise the error as it reads."""
+    refusal = getattr(err, "chaincode_message", None)
+    if refusal:
+        return refusal
+    explain = getattr(err, "explain", None)
+    if callable(explain):
+        policy, peer_orgs = _endorsement_facts(state)
+        explained = explain(policy, peer_orgs)
+        if explained:
+            return explained
+    return str(err)
+
+
+def _endorsement_facts(state: Globals | None) -> tuple[Any, dict[str, str] | None]:
+    """The all-members channel's endorsement policy (a majority of its organizations) and who owns which peer."""
+    app = state.opened if state is not None else None
+    if app is None:
+        return None, None
+    try:
+        from client.gateway.errors import EndorsementPolicy
+
+        consortium = app.network.consortium
+        members = next(c for c in consortium.channels if c.name == consortium.channel).orgs
+        peers = {peer.address: org.msp_id for org in members for peer in org.peers}
+        return EndorsementPolicy(len(members)), peers
+    except Exception:  # the facts only decorate the message; never hide the original error
+        return None, None
+
+
+class EcoledgerRoot(EcoledgerGroup):
+    """``ecoledger`` itself: prints expected errors as ``error: <message>``."""
+
+    top = True
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except EXPECTED_ERRORS as err:
-            if ctx.obj is not None and ctx.obj.debug:
+        except Exception as err:
+            if not isinstance(err, expected_errors()):
                 raise
-            click.echo(f"error: {getattr(err, 'chaincode_message', None) or err}", err=True)
+            state = ctx.obj if isinstance(ctx.obj, Globals) else None
+            if state is not None and state.debug:
+                raise
+            click.echo(f"error: {error_line(err, state)}", err=True)
             ctx.exit(1)
 
 
-@click.group(cls=EcoledgerGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--as", "identity", envvar="ECOLEDGER_IDENTITY", metavar="IDENTITY",
-              help="Wallet identity to act as (env ECOLEDGER_IDENTITY); see 'ecoledger identity list'.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")
-@click.option("--consortium", "consortium_file", envvar="ECOLEDGER_CONSORTIUM", metavar="NAME|FILE",
-              help="Consortium to operate on: jingjinji (default), yangtze, or a YAML file.")
-@click.option("--debug", is_flag=True, help="Show full tracebacks for errors.")
+@click.group("ecoledger", cls=EcoledgerRoot,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.pass_context
-def cli(ctx: click.Context, identity: str | None, as_json: bool, consortium_file: str | None, debug: bool) -> None:
+def cli(ctx: click.Context) -> None:
     """ecoledger: cross-regional environmental governance on a Hyperledger Fabric consortium.
 
     Consortium admins bring the network up and onboard identities; regulators
     and enterprises issue, trade and surrender emission allowances; everyone
     queries the ledger. Every command acts as the wallet identity given with --as.
+    The global options work before or after the command (ecoledger permit list --json).
     """
-    app = AppContext(consortium_file=consortium_file, identity=identity, as_json=as_json, debug=debug)
-    ctx.obj = app
-    ctx.call_on_close(app.close)
+    state = globals_of(ctx)
+    ctx.call_on_close(state.close)
 
 
 for group in COMMAND_GROUPS:

@@ -9,16 +9,20 @@ their own organization.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from client import units
-from client.cli.context import AppContext, pass_app
+from client.cli.listing import fetch_rows, more_rows, paging_options
+from client.cli.options import EcoledgerGroup, pass_app
 from client.cli.output import emit_json, record, show
 from client.cli.permit_commands import (
     PRICE, QUANTITY, YEAR, filters, kg, market_call, market_client, submit, written,
 )
+
+if TYPE_CHECKING:
+    from client.cli.context import AppContext
 
 
 def approvals(trade: dict[str, Any]) -> str:
@@ -40,7 +44,7 @@ def _trade_summary(trade: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
-@click.group("market")
+@click.group("market", cls=EcoledgerGroup)
 def market_group() -> None:
     """Allowance market: offers escrow what they sell; cross-region trades need both regulators."""
 
@@ -66,17 +70,21 @@ def offer(app: AppContext, pollutant: str, vintage: int, quantity: int, price: i
 @click.option("--seller", metavar="ENTITY", help="Only this seller.")
 @click.option("--region", help="Only sellers of this region.")
 @click.option("--status", type=click.Choice(["open", "closed", "cancelled"]), help="Only offers in this state.")
+@paging_options
 @pass_app
 def offers(app: AppContext, pollutant: str | None, vintage: int | None, seller: str | None, region: str | None,
-           status: str | None) -> None:
+           status: str | None, limit: int, after: str | None, all_pages: bool) -> None:
     """Offers on the market (public; asking prices are not: see 'market price')."""
-    found = app.contract().evaluate("Market:Offers", filters(pollutant=pollutant, vintage=vintage, seller=seller,
-                                                             region=region, status=status))
+    page = fetch_rows(app, "Market:Offers", filters(pollutant=pollutant, vintage=vintage, seller=seller,
+                                                    region=region, status=status),
+                      limit=limit, after=after, all_pages=all_pages)
+    found = page.items
     show(found, app.as_json, rows=[(o["id"], o["seller"], o["seller_region"], o["pollutant"], o["vintage"],
                                     kg(o["quantity"]), kg(o["remaining"]), kg(o["pending"]), kg(o["sold"]),
                                     o["status"]) for o in found],
          headers=("offer", "seller", "region", "pollutant", "vintage", "quantity", "available", "pending", "sold",
                   "status"), empty="(no offers)")
+    more_rows(page, app.as_json)
 
 
 @market_group.command("buy")
@@ -128,15 +136,20 @@ def reject(app: AppContext, trade_id: str, reason: str) -> None:
 @click.option("--entity", metavar="ENTITY", help="Only trades of this enterprise (as seller or buyer).")
 @click.option("--region", help="Only trades touching this region.")
 @click.option("--status", type=click.Choice(["pending", "settled", "rejected"]), help="Only trades in this state.")
+@paging_options
 @pass_app
-def trades(app: AppContext, entity: str | None, region: str | None, status: str | None) -> None:
+def trades(app: AppContext, entity: str | None, region: str | None, status: str | None, limit: int,
+           after: str | None, all_pages: bool) -> None:
     """Trades you may see: your own (enterprise), your region's (regulator), all (coordinator)."""
-    found = app.contract().evaluate("Market:Trades", filters(entity=entity, region=region, status=status))
+    page = fetch_rows(app, "Market:Trades", filters(entity=entity, region=region, status=status),
+                      limit=limit, after=after, all_pages=all_pages)
+    found = page.items
     show(found, app.as_json, rows=[(t["id"], t["offer"], t["seller"], t["buyer"],
                                     f"{t['seller_region']}->{t['buyer_region']}", t["pollutant"], t["vintage"],
                                     kg(t["quantity"]), t["status"], approvals(t)) for t in found],
          headers=("trade", "offer", "seller", "buyer", "regions", "pollutant", "vintage", "quantity", "status",
                   "approvals"), empty="(no trades)")
+    more_rows(page, app.as_json)
 
 
 @market_group.command("show")

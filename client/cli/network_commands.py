@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from client.cli.context import AppContext, pass_app
+from client.cli.options import EcoledgerGroup, pass_app
 from client.cli.output import emit_json, record, show, table
-from network import binaries
-from network.bootstrap import Network, resolve
+from client.cli.progress import steps
+
+if TYPE_CHECKING:
+    from client.cli.context import AppContext
 
 
-@click.group("network")
+@click.group("network", cls=EcoledgerGroup)
 def network_group() -> None:
     """Operate the consortium's Fabric network on this machine."""
 
@@ -21,7 +24,10 @@ def network_group() -> None:
 @pass_app
 def install(app: AppContext) -> None:
     """Build the pinned Fabric and Fabric CA binaries (skipped when already installed)."""
-    versions = binaries.install(lambda m: click.echo(m, err=True))
+    from network import binaries
+
+    with steps("network install") as progress:
+        versions = binaries.install(progress)
     show(versions, app.as_json, rows=sorted(versions.items()), headers=("command", "version"))
 
 
@@ -36,10 +42,12 @@ def up(app: AppContext, consortium_file: str | None, consensus: str | None, base
     Idempotent: a running network is only reported; a stopped one restarts on
     its existing ledgers; a half-built one continues where it stopped.
     """
+    from network.bootstrap import Network, resolve
+
     consortium = resolve(consortium_file or app.consortium_file, base_port=base_port, consensus=consensus)
     net = Network(consortium)
-    app.__dict__["network"] = net
-    report = net.up(progress=lambda m: click.echo(m, err=True))
+    with steps(f"network up ({consortium.name})") as progress:
+        report = app.up(net, progress=progress)
     summary = {
         "consortium": consortium.name,
         "already_running": report.already_running,
@@ -91,7 +99,8 @@ def status(app: AppContext) -> None:
 @pass_app
 def down(app: AppContext, purge: bool) -> None:
     """Stop this network's processes (only the ones it recorded)."""
-    stopped = app.network.down(purge=purge, progress=lambda m: click.echo(m, err=True))
+    with steps("network down") as progress:
+        stopped = app.network.down(purge=purge, progress=progress)
     record({"stopped": len(stopped), "purged": purge}, app.as_json)
 
 

@@ -8,17 +8,21 @@ the output of a committed write.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import click
 
 from client import units
-from client.cli.context import AppContext, pass_app
 from client.cli.errors import CommandError
+from client.cli.listing import fetch_rows, more_rows, paging_options
+from client.cli.options import EcoledgerGroup, pass_app
 from client.cli.output import emit_json, record, show, table
-from client.gateway import SubmitResult
-from client.market import MarketClient, MarketError
 from client.retry import endorsers_unknown
+
+if TYPE_CHECKING:
+    from client.cli.context import AppContext
+    from client.gateway import SubmitResult
+    from client.market import MarketClient
 
 TX_DIGITS = 12
 
@@ -55,6 +59,8 @@ YEAR = LedgerUnit("year", units.parse_year)
 
 def market_client(app: AppContext) -> MarketClient:
     """The acting identity's market client on the all-members channel."""
+    from client.market import MarketClient
+
     entry = app.session.entry(app.identity)
     return MarketClient(app.contract(), app.network.consortium, entry.identity.msp_id,
                         on_retry=_discovery_note())
@@ -80,6 +86,8 @@ def submit(app: AppContext, function: str, args: dict[str, Any]) -> SubmitResult
 
 def market_call(action: Callable[[], SubmitResult]) -> SubmitResult:
     """Run a market client action; its own refusals become one ``error:`` line."""
+    from client.market import MarketError
+
     try:
         return action()
     except MarketError as err:
@@ -123,7 +131,7 @@ def entries_table(entries: Iterable[dict[str, Any]], with_lot: bool = False) -> 
 # -- ecoledger permit --------------------------------------------------------------------------
 
 
-@click.group("permit")
+@click.group("permit", cls=EcoledgerGroup)
 def permit_group() -> None:
     """Emission allowances: issued by regulators, held, traded and surrendered by enterprises.
 
@@ -152,18 +160,21 @@ def issue(app: AppContext, entity: str, pollutant: str, vintage: int, quantity: 
 @click.option("--pollutant", help="Only this pollutant.")
 @click.option("--vintage", type=YEAR, help="Only this vintage.")
 @click.option("--status", type=click.Choice(["held", "escrowed", "pending", "retired"]), help="Only this status.")
+@paging_options
 @pass_app
 def list_lots(app: AppContext, owner: str | None, region: str | None, pollutant: str | None, vintage: int | None,
-              status: str | None) -> None:
+              status: str | None, limit: int, after: str | None, all_pages: bool) -> None:
     """Lots you may see: your own (enterprise), your region's (regulator), all (coordinator)."""
-    lots = app.contract().evaluate("Permit:Lots", filters(owner=owner, region=region, pollutant=pollutant,
-                                                          vintage=vintage, status=status))
+    found = fetch_rows(app, "Permit:Lots", filters(owner=owner, region=region, pollutant=pollutant, vintage=vintage,
+                                                   status=status), limit=limit, after=after, all_pages=all_pages)
+    lots = found.items
     show(lots, app.as_json, rows=[(lot["id"], lot["owner"], lot["owner_region"], lot["issuing_region"],
                                    lot["pollutant"], lot["vintage"], kg(lot["quantity"]), lot["status"],
                                    frozen_note(lot["frozen"]) or lot["trade"] or lot["offer"] or "")
                                   for lot in lots],
          headers=("lot", "owner", "region", "issued by", "pollutant", "vintage", "quantity", "status", "note"),
          empty="(no lots)")
+    more_rows(found, app.as_json)
 
 
 @permit_group.command("show")
@@ -231,6 +242,26 @@ def surrender(app: AppContext, pollutant: str, year: int, quantity: int, vintage
                            "year": done["year"], "quantity": kg(done["quantity"]),
                            "from lots": ", ".join(f"{p['lot']} ({p['vintage']}, {kg(p['quantity'])})"
                                                   for p in done["lots"])})
+
+
+@permit_group.command("surrenders")
+@click.option("--entity", metavar="ENTITY", help="Only surrenders of this enterprise.")
+@click.option("--pollutant", help="Only this pollutant.")
+@click.option("--year", type=YEAR, help="Only surrenders for this emission year.")
+@paging_options
+@pass_app
+def surrenders(app: AppContext, entity: str | None, pollutant: str | None, year: int | None, limit: int,
+               after: str | None, all_pages: bool) -> None:
+    """Surrenders you may see: your own (enterprise), your region's (regulator), all (coordinator)."""
+    found = fetch_rows(app, "Permit:Surrenders", filters(entity=entity, pollutant=pollutant, year=year),
+                       limit=limit, after=after, all_pages=all_pages)
+    show(found.items, app.as_json, rows=[
+        (s["id"], s["entity"], s["region"], s["pollutant"], s["year"], kg(s["quantity"]),
+         ", ".join(part["lot"] for part in s["lots"]), s.get("at", ""), short_tx(s.get("tx_id")))
+        for s in found.items],
+         headers=("surrender", "entity", "region", "pollutant", "year", "quantity", "lots", "at", "tx"),
+         empty="(no surrenders)")
+    more_rows(found, app.as_json)
 
 
 @permit_group.command("freeze")

@@ -20,6 +20,11 @@ as ``chaincode response 400, <message>``; ``chaincode_message`` returns just
 is treated by the gateway as a peer failure: its raw message is in the
 details and ``chaincode_message`` is ``None``.
 
+When organizations cannot endorse (their peers are down or unknown to the
+gateway), :meth:`EndorseError.explain` says which ones and why, in a line
+instead of gRPC dial messages, and, given the :class:`EndorsementPolicy` the
+caller knows from its consortium, what the policy needs.
+
 ``translate_rpc_error`` is the only place that turns ``grpc.RpcError`` into
 these types.
 """
@@ -28,7 +33,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import grpc
 from fabric_protos.peer import transaction_pb2
@@ -37,6 +42,24 @@ from ._status import details_from_metadata
 
 _CHAINCODE_RESPONSE = re.compile(r"chaincode response (\d{3}), (.*)", re.DOTALL)
 _READ_CONFLICTS = frozenset({"MVCC_READ_CONFLICT", "PHANTOM_READ_CONFLICT"})
+
+# What the Fabric gateway says when it cannot gather endorsements from enough organizations.
+_ORGS_WITHOUT_PEERS = re.compile(r"failed to find any endorsing peers for org\(s\): ([^\n]+)")
+_PEERS_UNAVAILABLE = re.compile(r"due to unavailability of peers: \[([^\]]*)\]")
+_NO_LAYOUT = "no combination of peers can be derived which satisfy the endorsement policy"
+_PAYLOAD_MISMATCH = "ProposalResponsePayloads do not match"
+_GRPC_PREFIX = re.compile(r"^rpc error: code = \w+ desc = ")
+# Substrings of a peer's failure (lower case) and the short reason shown for them, first match wins.
+_REASONS = (
+    ("connection refused", "connection refused"),
+    ("no route to host", "no route to host"),
+    ("connection reset", "connection reset"),
+    ("deadline exceeded", "timed out"),
+    ("i/o timeout", "timed out"),
+    ("chaincode stream terminated", "its chaincode stopped"),
+    ("authentication handshake failed", "TLS handshake failed"),
+)
+_MAX_REASON = 120
 
 
 class WalletError(Exception):
@@ -109,10 +132,89 @@ class EvaluateError(GatewayError):
     stage = "evaluate"
 
 
+@dataclass(frozen=True)
+class EndorsementPolicy:
+    """A chaincode endorsement policy as the client knows it: a majority of the channel's organizations."""
+
+    organizations: int
+
+    @property
+    def required(self) -> int:
+        return self.organizations // 2 + 1
+
+    def __str__(self) -> str:
+        return f"a majority of the channel's {self.organizations} organizations ({self.required})"
+
+
+def peer_failure_reason(message: str) -> str:
+    """``connection refused`` for a peer's long gRPC dial error; otherwise its message without gRPC decoration."""
+    lowered = message.lower()
+    for needle, reason in _REASONS:
+        if needle in lowered:
+            return reason
+    text = _GRPC_PREFIX.sub("", message.strip()).splitlines()[0] if message.strip() else "no reason given"
+    return text if len(text) <= _MAX_REASON else text[:_MAX_REASON - 1] + "…"
+
+
 class EndorseError(GatewayError):
     """The proposal was not endorsed; nothing was sent to the orderers."""
 
     stage = "endorse"
+
+    def unavailable_organizations(self, peer_orgs: Mapping[str, str] | None = None) -> dict[str, list[str]]:
+        """MSP id -> ``address: reason`` of each organization whose peers could not endorse.
+
+        Refusals by the chaincode and disagreeing results are not unavailability
+        and are left out. ``peer_orgs`` (peer address -> MSP id) names the
+        organizations of peers the gateway lists only by address.
+        """
+        found: dict[str, list[str]] = {}
+        for detail in self.details:
+            if _CHAINCODE_RESPONSE.search(detail.message) or _PAYLOAD_MISMATCH in detail.message:
+                continue
+            found.setdefault(detail.msp_id or "unknown organization", []).append(
+                f"{detail.address}: {peer_failure_reason(detail.message)}")
+        named = _ORGS_WITHOUT_PEERS.search(self.message)
+        if named:
+            for msp_id in (part.strip() for part in named.group(1).split(",")):
+                if msp_id:
+                    found.setdefault(msp_id, []).append("no reachable peer known to the gateway")
+        listed = _PEERS_UNAVAILABLE.search(self.message)
+        if listed and peer_orgs:
+            for address in listed.group(1).split():
+                if address in peer_orgs:
+                    found.setdefault(peer_orgs[address], []).append(f"{address}: unavailable")
+        return found
+
+    def explain(self, policy: EndorsementPolicy | None = None,
+                peer_orgs: Mapping[str, str] | None = None) -> str | None:
+        """One line when organizations could not endorse, or ``None`` when the failure is something else.
+
+        ``endorsement failed: organizations TJMSP, HBMSP could not endorse
+        (127.0.0.1:17030: connection refused; ...); the chaincode's endorsement
+        policy needs a majority of the channel's 4 organizations (3)``.
+        """
+        if self.chaincode_message is not None:
+            return None
+        organizations = self.unavailable_organizations(peer_orgs)
+        listed = _PEERS_UNAVAILABLE.search(self.message)
+        if organizations:
+            noun = "organization" if len(organizations) == 1 else "organizations"
+            reasons = "; ".join(reason for found in organizations.values() for reason in found)
+            text = f"{noun} {', '.join(organizations)} could not endorse ({reasons})"
+        elif listed:
+            peers = ", ".join(listed.group(1).split()) or "none named"
+            text = f"no set of reachable peers satisfies the endorsement policy (unavailable: {peers})"
+        elif _NO_LAYOUT in self.message:
+            text = "no set of the peers the gateway knows satisfies the endorsement policy"
+        else:
+            return None
+        if policy is not None:
+            text += f"; the chaincode's endorsement policy needs {policy}"
+        return f"endorsement failed: {text}"
+
+    def __str__(self) -> str:
+        return self.explain() or super().__str__()
 
 
 class SubmitError(GatewayError):

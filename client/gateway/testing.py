@@ -10,16 +10,19 @@ trailer, so the client code under test runs unchanged.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import inspect
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Callable, Sequence
 
 import grpc
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc
 from fabric_protos.peer import chaincode_pb2, proposal_pb2, proposal_response_pb2, transaction_pb2
-
-from chaincode.runtime.memory import make_identity
 
 from ._status import DETAILS_KEY, encode_status
 from .identity import Identity
@@ -178,9 +181,24 @@ class FakeChannel:
 
 
 def generate_identity(msp_id: str = "Org1MSP", common_name: str = "user1") -> tuple[Identity, bytes]:
-    """A throwaway identity: a self-signed P-256 certificate and its PEM key."""
-    made = make_identity(msp_id, common_name)
-    return Identity(msp_id=msp_id, cert_pem=made.cert_pem), made.key_pem
+    """A throwaway identity: a self-signed P-256 certificate (valid for a day either side of now) and its PEM key."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return Identity(msp_id=msp_id, cert_pem=cert.public_bytes(serialization.Encoding.PEM)), key_pem
 
 
 @dataclass(frozen=True)

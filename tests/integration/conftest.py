@@ -16,6 +16,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from client.cli.main import cli
+from client.gateway import Wallet
+from client.session import Session, endorsement_probe
 from network import bootstrap
 from network.bootstrap import Network
 
@@ -64,7 +66,8 @@ def network(fabric_home: Path) -> Iterator[Network]:
     """The 京津冀 consortium on BFT, up for the whole session."""
     net = Network(bootstrap.resolve("jingjinji", base_port=TEST_BASE_PORT))
     try:
-        net.up(progress=lambda message: print(message, flush=True))
+        with Session(net.layout.profiles_dir, Wallet(net.layout.wallet_dir)) as probing:
+            net.up(progress=lambda message: print(message, flush=True), discovery_probe=endorsement_probe(probing))
         yield net
     finally:
         net.down(purge=True, progress=lambda message: None)

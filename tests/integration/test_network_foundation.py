@@ -76,14 +76,14 @@ def test_submits_by_two_organizations_commit_and_are_seen_by_all(network: Networ
     session = Session(network)
     try:
         by_coordinator = session.contract("admin-co").submit(
-            "Registry:SetParameter", {"name": "foundation_probe", "value": 1})
+            "Registry:SetParameter", {"name": "credit_market_barred", "value": ["red", "green"]})
         by_region = session.contract("bj-reg-foundation").submit(
             "Enterprise:Register", {"entity": "91110000600037341L", "name": "Capital Steel", "region": "BJ"})
         assert by_coordinator.tx_id != by_region.tx_id
         assert by_region.block_number > 0
         for reader in ("admin-tj", "admin-hb"):
             contract = session.contract(reader)
-            assert contract.evaluate("Registry:Parameters")["foundation_probe"] == 1
+            assert contract.evaluate("Registry:Parameters")["credit_market_barred"] == ["red", "green"]
         enterprise = session.contract("admin-co").evaluate("Enterprise:Show", {"entity": "91110000600037341L"})
         assert enterprise["region"] == "BJ"
     finally:
@@ -124,20 +124,22 @@ def test_submits_commit_while_one_ordering_node_is_down(ecoledger: Cli, network:
     try:
         status = {n["name"]: n["health"] for n in ecoledger.json("network", "status")["nodes"]}
         assert status["orderer.tj.ecoledger"] == "stopped"
-        result = ecoledger.json("--as", "admin-co", "registry", "set-parameter", "bft_probe", "2")
+        result = ecoledger.json("--as", "admin-co", "registry", "set-parameter", "credit_market_barred",
+                                '["red", "yellow"]')
         assert result["block"] > 0
-        assert ecoledger.json("--as", "admin-hb", "registry", "parameters")["bft_probe"] == 2
+        assert ecoledger.json("--as", "admin-hb", "registry", "parameters")["credit_market_barred"] == ["red", "yellow"]
     finally:
         ecoledger.ok("network", "start-node", "orderer.tj")
 
 
 def test_state_survives_down_and_up(ecoledger: Cli, network: Network) -> None:
-    ecoledger.json("--as", "admin-co", "registry", "set-parameter", "restart_probe", '"kept"')
+    ecoledger.json("--as", "admin-co", "registry", "set-parameter", "credit_market_barred", '["red", "blue"]')
     ecoledger.ok("network", "down")
     stopped = ecoledger.json("network", "status")
     assert all(n["health"] == "stopped" for n in stopped["nodes"])
     summary = ecoledger.json("network", "up")
     assert summary["already_running"] is False
-    assert ecoledger.json("--as", "admin-bj", "registry", "parameters")["restart_probe"] == "kept"
+    assert ecoledger.json("--as", "admin-bj", "registry", "parameters")["credit_market_barred"] == ["red", "blue"]
     for channel, peers in _heights(ecoledger).items():
         assert len(set(peers.values())) == 1, f"{channel} after restart: {peers}"
+    ecoledger.json("--as", "admin-co", "registry", "set-parameter", "credit_market_barred", '["red"]')

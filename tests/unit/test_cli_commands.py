@@ -177,6 +177,36 @@ class TestDiscoveryGaps:
         assert len(fake.requests("Endorse")) == 2
 
 
+class TestEndorsementFailures:
+    COLLECT = "failed to collect enough transaction endorsements, see attached details for more info"
+
+    @staticmethod
+    def unreachable(code: str) -> gateway_pb2.ErrorDetail:
+        address = CONSORTIUM.org(code).peers[0].address
+        return gateway_pb2.ErrorDetail(address=address, msp_id=f"{code}MSP", message=(
+            'rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: '
+            f'dial tcp {address}: connect: connection refused"'))
+
+    def test_organizations_that_are_down_are_named_with_what_the_policy_needs(self, fake):
+        fake.service.failures["Endorse"] = Failure(grpc.StatusCode.ABORTED, self.COLLECT,
+                                                   [self.unreachable("TJ"), self.unreachable("HB")])
+        result = run("--as", "bj-regulator", "permit", "freeze", STEEL, "--reason", "audit")
+        tj, hb = (CONSORTIUM.org(code).peers[0].address for code in ("TJ", "HB"))
+        assert result.exit_code == 1
+        assert result.stderr == (
+            f"error: endorsement failed: organizations TJMSP, HBMSP could not endorse ({tj}: connection refused; "
+            f"{hb}: connection refused); the chaincode's endorsement policy needs a majority of the channel's "
+            f"4 organizations (3)\n")
+        assert len(fake.requests("Endorse")) == 1  # organizations being down is no lost race: not sent again
+
+    def test_with_debug_the_error_itself_is_raised(self, fake):
+        from client.gateway import EndorseError
+
+        fake.service.failures["Endorse"] = Failure(grpc.StatusCode.ABORTED, self.COLLECT, [self.unreachable("TJ")])
+        with pytest.raises(EndorseError):
+            run("--as", "bj-regulator", "permit", "freeze", STEEL, "--reason", "audit", "--debug")
+
+
 class TestPermitCommands:
     def test_issue_sends_kilograms_and_reports_the_new_lot(self, fake):
         result = run("--as", "bj-regulator", "permit", "issue", "--to", STEEL, "--pollutant", "SO2",

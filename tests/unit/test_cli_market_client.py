@@ -9,10 +9,17 @@ import pytest
 from client.gateway import SyncGateway, signer_from_pem
 from client.gateway.testing import FakeChannel, FakeGatewayService, generate_identity
 from client.market import MarketClient, MarketError, new_salt, price_endorsers, price_transient
-from network import config
+from client.profile import Member, Membership
 
-JINGJINJI = config.load("jingjinji")
-YANGTZE = config.load("yangtze")
+
+def members(name: str, *orgs: tuple[str, str]) -> Membership:
+    """A consortium's member list as its connection profiles carry it, in consortium order."""
+    return Membership(name, tuple(Member(code, f"{code}MSP", kind) for code, kind in orgs))
+
+
+JINGJINJI = members("jingjinji", ("BJ", "region"), ("TJ", "region"), ("HB", "region"), ("CO", "coordinator"))
+YANGTZE = members("yangtze", ("SH", "region"), ("JS", "region"), ("ZJ", "region"), ("AH", "region"),
+                  ("YD", "coordinator"))
 
 OFFER = {"id": "O-1", "seller": "S", "seller_msp": "BJMSP", "remaining": 4_000, "pending": 0, "sold": 0,
          "status": "open"}

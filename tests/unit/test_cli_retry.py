@@ -5,12 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncio
+
 import grpc
 import pytest
 from fabric_protos.peer import transaction_pb2
 
 from client.gateway import CommitError, CommitStatusError, EndorseError, ErrorDetail, SubmitError, SubmitResult
-from client.retry import RetryPolicy, is_retryable, peers_disagreed, submit_with_retry
+from client.retry import (
+    RetryPolicy, WaitTimeout, is_retryable, peers_disagreed, submit_with_retry, submit_with_retry_async, wait_for,
+    wait_for_async,
+)
 
 COLLECT = "failed to collect enough transaction endorsements, see attached details for more info"
 FIRST = "failed to endorse transaction, see attached details for more info"
@@ -71,6 +76,13 @@ class TestWhatIsRetryable:
         unknown = EndorseError("failed to find any endorsing peers for org(s): COMSP",
                                code=grpc.StatusCode.UNAVAILABLE)
         assert is_retryable(unknown, ORGS)
+
+    def test_peers_that_could_not_be_reached_are_no_race(self):
+        down = endorse_error(COLLECT, "rpc error: code = Unavailable desc = connection error: desc = "
+                                      "\"transport: Error while dialing: dial tcp 127.0.0.1:17030: connect: "
+                                      "connection refused\"")
+        assert not peers_disagreed(down) and not is_retryable(down)
+        assert is_retryable(endorse_error(COLLECT))  # no details at all: as before, another peer saw another ledger
 
     def test_an_unknown_commit_outcome_or_a_submit_failure_is_never_retried(self):
         assert not is_retryable(CommitStatusError("deadline exceeded", code=grpc.StatusCode.DEADLINE_EXCEEDED))
@@ -133,7 +145,119 @@ class TestSubmitWithRetry:
         unknown = [EndorseError("failed to find any endorsing peers for org(s): COMSP",
                                 code=grpc.StatusCode.UNAVAILABLE) for _ in range(3)]
         contract = ScriptedContract(unknown)
-        with pytest.raises(EndorseError, match="failed to find any endorsing peers"):
+        with pytest.raises(EndorseError) as raised:
             submit_with_retry(contract, "Market:Buy", {}, policy=RetryPolicy(discovery_attempts=2),
                               sleep=lambda s: None)
+        assert raised.value.message.startswith("failed to find any endorsing peers")
         assert len(contract.calls) == 3
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.pauses: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+        self.now += seconds
+
+
+class TestPolicy:
+    def test_pauses_grow_by_the_factor_up_to_the_cap(self):
+        policy = RetryPolicy(first_delay=0.1, factor=2.0, max_delay=0.5)
+        assert [policy.delay(n) for n in range(1, 6)] == [0.1, 0.2, 0.4, 0.5, 0.5]
+
+    def test_a_policy_without_a_count_needs_a_timeout(self):
+        with pytest.raises(ValueError, match="needs a timeout"):
+            RetryPolicy(attempts=None)
+        assert RetryPolicy.polling(0.5, 10.0) == RetryPolicy(attempts=None, first_delay=0.5, factor=1.0, timeout=10.0)
+
+    def test_a_timeout_also_ends_lost_race_retries(self):
+        clock = FakeClock()
+        contract = ScriptedContract([mvcc() for _ in range(10)])
+        with pytest.raises(CommitError):
+            submit_with_retry(contract, "Market:Buy", {}, sleep=clock.sleep, clock=clock,
+                              policy=RetryPolicy(attempts=10, first_delay=1.0, factor=1.0, timeout=3.5))
+        assert clock.pauses == [1.0, 1.0, 1.0]  # a fourth pause would end after 3.5 s
+
+
+class TestWaitFor:
+    def test_it_checks_until_the_condition_holds_and_counts_the_extra_checks(self):
+        heights = iter([3, 4, 6, 9])
+        clock = FakeClock()
+        value, again = wait_for(lambda: next(heights), RetryPolicy.polling(0.05, 10.0), until=lambda h: h > 5,
+                                sleep=clock.sleep, clock=clock)
+        assert (value, again, clock.pauses) == (6, 2, [0.05, 0.05])
+
+    def test_retryable_errors_count_as_an_unmet_check_and_the_last_one_is_raised_at_the_end(self):
+        clock = FakeClock()
+        calls: list[int] = []
+
+        def failing() -> None:
+            calls.append(1)
+            raise SubmitError("not yet", code=grpc.StatusCode.UNAVAILABLE)
+
+        with pytest.raises(SubmitError, match="not yet"):
+            wait_for(failing, RetryPolicy.polling(1.0, 2.5), retry_on=(SubmitError,), sleep=clock.sleep, clock=clock)
+        assert len(calls) == 3 and clock.pauses == [1.0, 1.0]
+
+    def test_other_errors_are_raised_at_once(self):
+        with pytest.raises(ZeroDivisionError):
+            wait_for(lambda: 1 / 0, RetryPolicy.polling(1.0, 10.0), retry_on=(SubmitError,),
+                     sleep=lambda s: pytest.fail("must not wait"))
+
+    def test_a_condition_that_never_holds_ends_with_the_description(self):
+        clock = FakeClock()
+        with pytest.raises(WaitTimeout, match="still at 3"):
+            wait_for(lambda: 3, RetryPolicy.polling(1.0, 2.0), until=lambda h: h > 5,
+                     describe=lambda h: f"still at {h}", sleep=clock.sleep, clock=clock)
+        assert isinstance(WaitTimeout("x"), TimeoutError)
+
+    def test_the_asyncio_form_behaves_the_same(self):
+        clock = FakeClock()
+        heights = iter([1, 2, 7])
+
+        async def height() -> int:
+            return next(heights)
+
+        async def pause(seconds: float) -> None:
+            clock.sleep(seconds)
+
+        value, again = asyncio.run(wait_for_async(height, RetryPolicy.polling(0.1, 5.0), until=lambda h: h >= 7,
+                                                  sleep=pause, clock=clock))
+        assert (value, again, clock.pauses) == (7, 2, [0.1, 0.1])
+
+
+class TestSubmitWithRetryAsync:
+    def test_a_lost_race_is_submitted_again_and_told(self):
+        class AsyncContract(ScriptedContract):
+            async def submit(self, *args, **kwargs):
+                return ScriptedContract.submit(self, *args, **kwargs)
+
+        contract = AsyncContract([mvcc(), mvcc()])
+        pauses: list[float] = []
+        seen: list[int] = []
+
+        async def pause(seconds: float) -> None:
+            pauses.append(seconds)
+
+        outcome = asyncio.run(submit_with_retry_async(contract, "Market:Buy", {"offer_id": "O-1"}, sleep=pause,
+                                                      on_retry=lambda err, attempt: seen.append(attempt)))
+        assert outcome.tx_id == "tx3" and pauses == [0.2, 0.4] and seen == [1, 2]
+
+    def test_a_final_failure_is_raised_at_once(self):
+        class AsyncContract(ScriptedContract):
+            async def submit(self, *args, **kwargs):
+                return ScriptedContract.submit(self, *args, **kwargs)
+
+        contract = AsyncContract([endorse_error(COLLECT, REFUSAL, REFUSAL, REFUSAL)])
+
+        async def pause(seconds: float) -> None:
+            pytest.fail("must not wait")
+
+        with pytest.raises(EndorseError):
+            asyncio.run(submit_with_retry_async(contract, "Market:Buy", {}, endorsing_organizations=ORGS,
+                                                sleep=pause))

@@ -17,7 +17,7 @@ from client.gateway import (
     signer_from_pem,
 )
 from client.gateway._status import DETAILS_KEY, encode_status
-from client.gateway.errors import translate_rpc_error
+from client.gateway.errors import EndorsementPolicy, peer_failure_reason, translate_rpc_error
 from client.gateway.testing import (
     FakeChannel,
     FakeGatewayService,
@@ -217,3 +217,87 @@ def test_error_details_survive_a_real_grpc_server():
     assert error.details == [ErrorDetail(PEER[0], PEER[1], "chaincode response 400, lot L-7 is frozen")]
     assert error.chaincode_message == "lot L-7 is frozen"
 
+
+
+# -- organizations that could not endorse --------------------------------------------------------
+
+COLLECT = "failed to collect enough transaction endorsements, see attached details for more info"
+
+
+def dial_error(port):
+    return ('rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: '
+            f'dial tcp 127.0.0.1:{port}: connect: connection refused"')
+
+
+def endorse_failure(message, details=(), code=grpc.StatusCode.ABORTED):
+    service = FakeGatewayService(lambda inv: b"{}", peer=PEER)
+    service.failures["Endorse"] = Failure(code, message, [gateway_pb2.ErrorDetail(address=a, msp_id=m, message=t)
+                                                          for a, m, t in details])
+    contract, _ = setup(service)
+    with pytest.raises(EndorseError) as caught:
+        asyncio.run(contract.submit("Permit:Freeze", {"entity": "x"}))
+    return caught.value
+
+
+def test_two_organizations_down_are_named_with_what_the_majority_policy_needs():
+    error = endorse_failure(COLLECT, [("127.0.0.1:17030", "TJMSP", dial_error(17030)),
+                                      ("127.0.0.1:17050", "HBMSP", dial_error(17050))])
+    assert error.unavailable_organizations() == {"TJMSP": ["127.0.0.1:17030: connection refused"],
+                                                 "HBMSP": ["127.0.0.1:17050: connection refused"]}
+    assert error.explain(EndorsementPolicy(4)) == (
+        "endorsement failed: organizations TJMSP, HBMSP could not endorse (127.0.0.1:17030: connection refused; "
+        "127.0.0.1:17050: connection refused); the chaincode's endorsement policy needs a majority of the "
+        "channel's 4 organizations (3)")
+    assert str(error) == ("endorsement failed: organizations TJMSP, HBMSP could not endorse (127.0.0.1:17030: "
+                          "connection refused; 127.0.0.1:17050: connection refused)")
+    assert "dial tcp" not in str(error)
+
+
+def test_organizations_the_gateway_knows_no_peer_of_are_named():
+    error = endorse_failure("failed to find any endorsing peers for org(s): TJMSP, HBMSP",
+                            code=grpc.StatusCode.UNAVAILABLE)
+    assert error.explain(EndorsementPolicy(2)) == (
+        "endorsement failed: organizations TJMSP, HBMSP could not endorse (no reachable peer known to the gateway; "
+        "no reachable peer known to the gateway); the chaincode's endorsement policy needs a majority of the "
+        "channel's 2 organizations (2)")
+
+
+def test_unavailable_peers_listed_by_address_are_named_by_organization_when_the_caller_knows_them():
+    message = ("failed to select a set of endorsers that satisfy the endorsement policy due to unavailability of "
+               "peers: [127.0.0.1:17030 127.0.0.1:17050]")
+    error = endorse_failure(message, code=grpc.StatusCode.FAILED_PRECONDITION)
+    peers = {"127.0.0.1:17030": "TJMSP", "127.0.0.1:17050": "HBMSP"}
+    assert error.explain(None, peers) == ("endorsement failed: organizations TJMSP, HBMSP could not endorse "
+                                          "(127.0.0.1:17030: unavailable; 127.0.0.1:17050: unavailable)")
+    assert error.explain() == ("endorsement failed: no set of reachable peers satisfies the endorsement policy "
+                               "(unavailable: 127.0.0.1:17030, 127.0.0.1:17050)")
+
+
+def test_no_endorsement_layout_at_all_still_says_what_the_policy_needs():
+    error = endorse_failure("no combination of peers can be derived which satisfy the endorsement policy: "
+                            "no peer combination can satisfy the endorsement policy",
+                            code=grpc.StatusCode.FAILED_PRECONDITION)
+    assert error.explain(EndorsementPolicy(4)) == (
+        "endorsement failed: no set of the peers the gateway knows satisfies the endorsement policy; "
+        "the chaincode's endorsement policy needs a majority of the channel's 4 organizations (3)")
+
+
+def test_refusals_and_disagreements_are_not_unavailability():
+    refused = endorse_failure(COLLECT, [("127.0.0.1:17010", "BJMSP", "chaincode response 400, lot L-7 is frozen"),
+                                        ("127.0.0.1:17030", "TJMSP", dial_error(17030))])
+    assert refused.explain(EndorsementPolicy(4)) is None
+    assert str(refused).startswith("endorse failed: lot L-7 is frozen")
+    mismatch = endorse_failure(COLLECT, [("127.0.0.1:17010", "BJMSP", "ProposalResponsePayloads do not match")])
+    assert mismatch.unavailable_organizations() == {} and mismatch.explain() is None
+
+
+def test_peer_failure_reasons_are_short():
+    assert peer_failure_reason(dial_error(1)) == "connection refused"
+    assert peer_failure_reason("rpc error: code = DeadlineExceeded desc = context deadline exceeded") == "timed out"
+    assert peer_failure_reason("rpc error: code = Internal desc = something odd\nmore") == "something odd"
+    assert len(peer_failure_reason("x" * 500)) == 120
+
+
+def test_a_majority_policy_counts_more_than_half():
+    assert [EndorsementPolicy(n).required for n in (1, 2, 3, 4, 5)] == [1, 2, 2, 3, 3]
+    assert str(EndorsementPolicy(4)) == "a majority of the channel's 4 organizations (3)"

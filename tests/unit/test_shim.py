@@ -25,8 +25,10 @@ from fabric_protos.peer import (chaincode_pb2, chaincode_shim_pb2, chaincode_shi
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from common import canonical as serialization
+from common import events
 from chaincode.runtime import shim
-from chaincode.contracts.registry import RegistryContract
+from chaincode.registry.contract import RegistryContract
+from chaincode.runtime.context import RANGE_END
 from chaincode.runtime.errors import Conflict
 from chaincode.runtime.memory import make_identity
 from chaincode.runtime.router import Contract, Router, transaction
@@ -58,7 +60,7 @@ class Probe(Contract):
     def guarded_read(self, ctx, key: str) -> Any:
         try:
             return ctx.get_json(key)
-        except BaseException as err:
+        except Exception as err:
             FAILURES.append(err)
             raise
 
@@ -393,7 +395,8 @@ def test_writes_reach_the_peer_and_completed_carries_the_event(peer):
     assert ledger.writes == [("put", "", "lot:L-2", b'{"tons":3}'), ("delete", "", "obsolete")]
     assert result_of(completed).status == 200
     assert completed.chaincode_event.event_name == "Written"
-    assert completed.chaincode_event.payload == b'{"key":"lot:L-2"}'
+    assert events.unpack(completed.chaincode_event.event_name, completed.chaincode_event.payload) == [
+        ("Written", {"key": "lot:L-2"})]
     # like the Go shim, the peer fills in these two
     assert (completed.chaincode_event.chaincode_id, completed.chaincode_event.tx_id) == ("", "")
 
@@ -438,7 +441,7 @@ def test_the_range_request_carries_start_and_end_keys(peer):
     request = peer.recv()
     assert request.type == Message.GET_STATE_BY_RANGE
     sent = chaincode_shim_pb2.GetStateByRange.FromString(request.payload)
-    assert (sent.startKey, sent.endKey, sent.collection) == ("lot:", "lot:\uffff", "")
+    assert (sent.startKey, sent.endKey, sent.collection) == ("lot:", "lot:" + RANGE_END, "")
     peer.send(response_to(request, chaincode_shim_pb2.QueryResponse(id="q1").SerializeToString()))
     assert serialization.loads(result_of(peer.recv()).payload) == []
 
