@@ -18,7 +18,7 @@ from click.core import ParameterSource
 
 from client.cli.options import GlobalOption, globals_of
 from client.cli.progress import counting
-from client.paging import DEFAULT_LIMIT, MAX_LIMIT, fetch_page, iterate_pages
+from client.paging import DEFAULT_LIMIT, MAX_LIMIT, Page, fetch_page, iterate_pages, page_arguments
 
 if TYPE_CHECKING:
     from client.cli.context import AppContext
@@ -58,6 +58,26 @@ def fetch_rows(app: AppContext, function: str, args: Mapping[str, Any], *, limit
             items.extend(page.items)
             tick(len(items), number)
     return Rows(items, "")
+
+
+def fetch_answer(app: AppContext, function: str, args: Mapping[str, Any], *, limit: int, after: str | None,
+                 all_pages: bool) -> tuple[Any, Rows | None]:
+    """For a transaction that answers an object around its page (``Permit:History``): the first answer as
+    it came, and the rows of the pages asked for; ``None`` rows when the answer is not paged at all."""
+    contract = app.contract()
+    answer = contract.evaluate(function, page_arguments(args, limit, after or ""))
+    if not isinstance(answer, Mapping) or "items" not in answer:
+        return answer, None
+    first = Page.parse(answer)
+    if not all_pages or not first.more:
+        return answer, Rows(first.items, first.bookmark)
+    items = list(first.items)
+    with counting(f"fetching {function}") as tick:
+        tick(len(items), 1)
+        for number, page in enumerate(iterate_pages(contract, function, args, limit, first.bookmark), start=2):
+            items.extend(page.items)
+            tick(len(items), number)
+    return answer, Rows(items, "")
 
 
 def more_rows(rows: Rows, as_json: bool) -> None:

@@ -14,7 +14,7 @@ import click
 
 from client import units
 from client.cli.errors import CommandError
-from client.cli.listing import fetch_rows, more_rows, paging_options
+from client.cli.listing import fetch_answer, fetch_rows, more_rows, paging_options
 from client.cli.options import EcoledgerGroup, pass_app
 from client.cli.output import emit_json, record, show, table
 from client.retry import endorsers_unknown
@@ -197,17 +197,22 @@ def show_lot(app: AppContext, lot_id: str) -> None:
 
 @permit_group.command("history")
 @click.argument("lot_id")
+@paging_options
 @pass_app
-def history(app: AppContext, lot_id: str) -> None:
-    """Provenance of a lot back to its issuance, through every split and owner."""
-    trail = app.contract().evaluate("Permit:History", {"lot_id": lot_id})
+def history(app: AppContext, lot_id: str, limit: int, after: str | None, all_pages: bool) -> None:
+    """Provenance of a lot back to its issuance (newest entry first), through every split and owner.
+
+    With --json: the ledger's answer, its items being the entries of the pages shown.
+    """
+    trail, rows = fetch_answer(app, "Permit:History", {"lot_id": lot_id}, limit=limit, after=after,
+                               all_pages=all_pages)
     if app.as_json:
-        emit_json(trail)
-        return
-    click.echo(f"lot {trail['lot']}: issued as {trail['root']}; lineage {' <- '.join(trail['lineage'])}")
-    click.echo(f"owners: {' -> '.join(trail['owners'])}")
-    click.echo("")
-    click.echo(entries_table(trail["entries"], with_lot=True))
+        emit_json({**trail, "items": rows.items, "bookmark": rows.bookmark, "more": bool(rows.bookmark)})
+    else:
+        click.echo(f"lot {trail['lot']}: issued as {trail['root']}, split depth {trail.get('depth', 0)}")
+        click.echo("")
+        click.echo(entries_table(rows.items, with_lot=True) if rows.items else "(no entries)")
+    more_rows(rows, app.as_json)
 
 
 @permit_group.command("holdings")

@@ -10,12 +10,12 @@ ledger, as the coordinator sees it, did not change.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from common.credit_code import complete
 from client.gateway import GatewayError
+from client.retry import RetryPolicy, wait_for
 from client.session import Session
 from network.bootstrap import Network
 from network.onboarding import wallet_of
@@ -96,10 +96,10 @@ class World:
         """Everything the coordinator can list: totals, lots, offers, trades, enterprises."""
         return {
             "totals": self.query(COORDINATOR, "permit", "totals"),
-            "lots": self.query(COORDINATOR, "permit", "list"),
-            "offers": self.query(COORDINATOR, "market", "offers"),
-            "trades": self.query(COORDINATOR, "market", "trades"),
-            "enterprises": self.query(COORDINATOR, "enterprise", "list"),
+            "lots": self.query(COORDINATOR, "permit", "list", "--all"),
+            "offers": self.query(COORDINATOR, "market", "offers", "--all"),
+            "trades": self.query(COORDINATOR, "market", "trades", "--all"),
+            "enterprises": self.query(COORDINATOR, "enterprise", "list", "--all"),
         }
 
     # -- peers -----------------------------------------------------------------------------------
@@ -112,8 +112,8 @@ class World:
         """
         orgs = self.network.consortium.organizations
         pending = {(me.code, other.msp_id) for me in orgs for other in orgs}
-        deadline = time.monotonic() + DISCOVERY_TIMEOUT
-        while pending:
+
+        def probe() -> set[tuple[str, str]]:
             for me, other in sorted(pending):
                 try:
                     self.session.contract(f"admin-{me.lower()}").evaluate(
@@ -121,10 +121,10 @@ class World:
                     pending.discard((me, other))
                 except GatewayError:
                     pass
-            if pending and time.monotonic() > deadline:
-                raise AssertionError(f"gateways still miss peers of other organizations: {sorted(pending)}")
-            if pending:
-                time.sleep(1.0)
+            return pending
+
+        wait_for(probe, RetryPolicy.polling(1.0, DISCOVERY_TIMEOUT), until=lambda missing: not missing,
+                 describe=lambda missing: f"gateways still miss peers of other organizations: {sorted(missing or ())}")
 
     def heights(self) -> dict[str, int]:
         channel = self.network.consortium.channel
@@ -134,14 +134,9 @@ class World:
     def sync(self) -> None:
         """Wait until every organization's peer has every block any of them had when called."""
         target = max(self.heights().values())
-        deadline = time.monotonic() + SYNC_TIMEOUT
-        while True:
-            heights = self.heights()
-            if min(heights.values()) >= target:
-                return
-            if time.monotonic() > deadline:
-                raise AssertionError(f"peers did not reach block height {target}: {heights}")
-            time.sleep(SYNC_POLL)
+        wait_for(self.heights, RetryPolicy.polling(SYNC_POLL, SYNC_TIMEOUT),
+                 until=lambda heights: min(heights.values()) >= target,
+                 describe=lambda heights: f"peers did not reach block height {target}: {heights}")
 
     # -- totals ----------------------------------------------------------------------------------
     def totals(self, pollutant: str, vintage: int) -> dict[str, Any]:

@@ -99,10 +99,13 @@ def test_a_purchase_from_hebei_settles_after_both_regulators_approve(world: Worl
     assert (story["away_after_hb"]["status"], list(story["away_after_hb"]["approvals"])) == ("pending", ["HB"])
     away = story["away"]
     assert away["status"] == "settled" and sorted(away["approvals"]) == ["BJ", "HB"]
-    trail = world.query("story-cement", "permit", "history", away["lots"][0])
-    assert trail["root"] == story["issued"]["id"]
-    assert trail["owners"] == [STEEL, CEMENT]
-    assert [e["action"] for e in trail["entries"]][:2] == ["issued", "split"]
+    trail = world.query("story-cement", "permit", "history", away["lots"][0], "--all")
+    assert trail["root"] == story["issued"]["id"] and trail["more"] is False
+    oldest_first = list(reversed(trail["items"]))
+    assert list(dict.fromkeys(e["owner"] for e in oldest_first)) == [STEEL, CEMENT]
+    assert [e["action"] for e in oldest_first][:2] == ["issued", "split"]
+    first = world.query("story-cement", "permit", "history", away["lots"][0], "--limit", "2")
+    assert first["items"] == trail["items"][:2] and first["more"] is True
     assert world.query("story-hb-regulator", "market", "trades", "--entity", CEMENT)[0]["status"] == "settled"
 
 

@@ -190,3 +190,55 @@ class TestListCommands:
         [row] = run("permit", "surrenders").stdout.splitlines()[2:]
         assert row.split()[:7] == ["S-1", "91130000MA01HB0011", "HB", "SO2", "2026", "150", "t"]
         assert row.split()[-1] == "f" * 12
+
+
+class HistoryContract:
+    """``Permit:History`` as the paged chaincode answers it: the lot, its root and depth around a page."""
+
+    STAMP = {"at": "2026-01-01T00:00:00.000Z", "by": {"name": "bj-regulator", "msp_id": "BJMSP"}, "tx_id": "a" * 64}
+
+    def __init__(self, entries: int, paged: bool = True) -> None:
+        self.entries = [{**self.STAMP, "lot": "L-2" if n < 2 else "L-1", "action": f"step{n}", "owner": "X",
+                         "quantity": 1000, "status": "held"} for n in range(entries)]
+        self.paged = paged
+        self.calls: list[dict[str, Any]] = []
+
+    def evaluate(self, function: str, args: dict[str, Any] | None = None, **_: Any) -> Any:
+        args = dict(args or {})
+        self.calls.append(args)
+        if not self.paged:
+            return {"lot": "L-2", "root": "L-1", "lineage": ["L-2", "L-1"], "owners": ["X", "Y"],
+                    "entries": self.entries}
+        start = int(args.get("bookmark") or 0)
+        end = start + args.get("limit", DEFAULT_LIMIT)
+        more = end < len(self.entries)
+        return {"lot": "L-2", "root": "L-1", "depth": 1, "items": self.entries[start:end],
+                "bookmark": str(end) if more else "", "more": more}
+
+
+class TestHistory:
+    @pytest.fixture
+    def history(self, monkeypatch: pytest.MonkeyPatch) -> HistoryContract:
+        contract = HistoryContract(5)
+        monkeypatch.setattr(Globals, "app", property(lambda state: FakeApp(state, contract)))
+        return contract
+
+    def test_one_page_of_entries_then_how_to_get_the_rest(self, history):
+        lines = run("permit", "history", "L-2", "--limit", "2").stdout.splitlines()
+        assert lines[0] == "lot L-2: issued as L-1, split depth 1"
+        assert [line.split()[2] for line in lines[4:6]] == ["step0", "step1"]
+        assert lines[-1] == "more rows: ecoledger permit history L-2 --limit 2 --after 2"
+        assert history.calls == [{"lot_id": "L-2", "limit": 2}]
+
+    def test_json_is_the_answer_with_the_entries_of_every_page_asked_for(self, history):
+        result = run("--json", "permit", "history", "L-2", "--limit", "2", "--all")
+        trail = json.loads(result.stdout)
+        assert [e["action"] for e in trail["items"]] == [f"step{n}" for n in range(5)]
+        assert (trail["root"], trail["bookmark"], trail["more"]) == ("L-1", "", False)
+        assert [call.get("bookmark") for call in history.calls] == [None, "2", "4"] and result.stderr == ""
+
+    def test_a_whole_trail_in_one_answer_prints_as_before(self, history):
+        history.paged = False
+        lines = run("permit", "history", "L-2").stdout.splitlines()
+        assert lines[:2] == ["lot L-2: issued as L-1; lineage L-2 <- L-1", "owners: X -> Y"]
+        assert json.loads(run("--json", "permit", "history", "L-2").stdout)["owners"] == ["X", "Y"]
