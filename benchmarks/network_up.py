@@ -28,7 +28,7 @@ from typing import Any
 
 from benchmarks.common import (
     add_network_options, environment, log, open_network, positive_int, remove_home, save_logs, stop_on_signals,
-    table, use_home, write_json,
+    table, up_network, use_home, write_json,
 )
 from network.bootstrap import Network
 
@@ -69,7 +69,7 @@ def timed_up(network: Network) -> dict[str, Any]:
 
     started = time.monotonic()
     try:
-        report = network.up(progress=progress)
+        report = up_network(network, progress)
     except Exception as err:
         now = time.monotonic()
         phases = {name: round((marks[i + 1][1] if i + 1 < len(marks) else now) - at, 3)

@@ -55,12 +55,22 @@ def members(app: AppContext) -> None:
 
 
 @registry_group.command("parameters")
+@click.option("--catalogue", "with_catalogue", is_flag=True,
+              help="With --json: the whole catalogue (type, default, description, domain) instead of name → value.")
 @pass_app
-def parameters(app: AppContext) -> None:
-    """Rule parameters (changeable on-chain)."""
-    result = app.contract().evaluate("Registry:Parameters")
-    show(result, app.as_json, rows=[(k, json.dumps(v, ensure_ascii=False)) for k, v in sorted(result.items())],
-         headers=("parameter", "value"))
+def parameters(app: AppContext, with_catalogue: bool) -> None:
+    """The parameter catalogue: every rule parameter a domain declares, its type and its current value.
+
+    A parameter the consortium never set shows its default ("set" is no). With --json: an object of
+    name → current value (add --catalogue for every column)."""
+    if app.as_json and not with_catalogue:
+        emit_json(app.contract().evaluate("Registry:Parameters"))
+        return
+    rows = app.contract().evaluate("Registry:Catalogue")
+    show(rows, app.as_json,
+         rows=[(r["name"], json.dumps(r["value"], ensure_ascii=False), "yes" if r["set"] else "no", r["type"],
+                r["domain"], r["description"]) for r in rows],
+         headers=("parameter", "value", "set", "type", "domain", "description"))
 
 
 @registry_group.command("set-parameter")

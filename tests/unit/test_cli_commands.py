@@ -377,3 +377,54 @@ class TestEventsWatch:
         assert (result.exit_code, result.stderr) == (0, "")
         assert len(result.stdout.splitlines()) == 1
         assert all(stream.cancelled for channel in events.channels for stream in channel.streams)
+
+
+class TestBulkAndCatalogue:
+    def test_issue_batch_checks_every_row_then_sends_batches(self, fake, tmp_path):
+        ANSWERS["Permit:IssueBatch"] = {"count": 2, "lots": ["L-1", "L-2"], "kilograms": {"SO2": 2_000_500}}
+        try:
+            path = tmp_path / "lots.csv"
+            path.write_text("entity,pollutant,vintage,quantity\n"
+                            f"{STEEL},SO2,2026,2000t\n{STEEL},SO2,2026,500kg\n"
+                            f"{STEEL},NOx,2025,1t\n{STEEL},NOx,2025,2\n{STEEL},PM,2025,3\n")
+            result = run("--as", "bj-regulator", "--json", "permit", "issue-batch", str(path), "--batch", "2")
+            assert result.exit_code == 0, result.output
+            calls = sent(fake)
+            assert [name for name, _ in calls] == ["Permit:IssueBatch"] * 3
+            assert calls[0][1]["lots"] == [
+                {"entity": STEEL, "pollutant": "SO2", "vintage": 2026, "quantity": 2_000_000},
+                {"entity": STEEL, "pollutant": "SO2", "vintage": 2026, "quantity": 500}]
+            assert [len(args["lots"]) for _, args in calls] == [2, 2, 1]
+            assert json.loads(result.stdout)["transactions"] == 3
+        finally:
+            ANSWERS.pop("Permit:IssueBatch")
+
+    @pytest.mark.parametrize("content, message", [
+        ("entity,pollutant,vintage,quantity\n{STEEL},SO2,2026,1.5kg\n", "line 2: quantity '1.5kg' is not a whole"),
+        ("entity,pollutant,vintage,quantity\n{STEEL},SO2,,1t\n", "line 2: missing vintage"),
+        ("entity,pollutant,vintage,quantity\n", "the file has no lots"),
+    ])
+    def test_a_bad_row_is_refused_by_line_and_nothing_is_sent(self, fake, tmp_path, content, message):
+        path = tmp_path / "lots.csv"
+        path.write_text(content.replace("{STEEL}", STEEL))
+        result = run("--as", "bj-regulator", "permit", "issue-batch", str(path))
+        assert result.exit_code == 1 and message in result.stderr
+        assert sent(fake) == []
+
+    def test_registry_parameters_shows_the_catalogue_and_json_keeps_name_to_value(self, fake):
+        ANSWERS["Registry:Catalogue"] = [{"name": "import_barred_regions", "type": "a list of region codes",
+                                          "default": [], "value": ["HB"], "set": True, "domain": "permit",
+                                          "description": "regions that may not import"}]
+        ANSWERS["Registry:Parameters"] = {"import_barred_regions": ["HB"]}
+        try:
+            table_output = run("--as", "admin-co", "registry", "parameters").stdout
+            assert "import_barred_regions" in table_output and "a list of region codes" in table_output
+            assert json.loads(run("--as", "admin-co", "registry", "parameters", "--json").stdout) == {
+                "import_barred_regions": ["HB"]}
+            catalogue = json.loads(run("--as", "admin-co", "registry", "parameters", "--json", "--catalogue").stdout)
+            assert catalogue[0]["domain"] == "permit"
+            assert [name for name, _ in sent(fake)] == ["Registry:Catalogue", "Registry:Parameters",
+                                                        "Registry:Catalogue"]
+        finally:
+            ANSWERS.pop("Registry:Catalogue")
+            ANSWERS.pop("Registry:Parameters")

@@ -236,9 +236,3 @@ class TestHistory:
         assert [e["action"] for e in trail["items"]] == [f"step{n}" for n in range(5)]
         assert (trail["root"], trail["bookmark"], trail["more"]) == ("L-1", "", False)
         assert [call.get("bookmark") for call in history.calls] == [None, "2", "4"] and result.stderr == ""
-
-    def test_a_whole_trail_in_one_answer_prints_as_before(self, history):
-        history.paged = False
-        lines = run("permit", "history", "L-2").stdout.splitlines()
-        assert lines[:2] == ["lot L-2: issued as L-1; lineage L-2 <- L-1", "owners: X -> Y"]
-        assert json.loads(run("--json", "permit", "history", "L-2").stdout)["owners"] == ["X", "Y"]
