@@ -6,20 +6,27 @@ Attributes are written into the certificate by the CA (``role``, ``region``,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Mapping, Protocol
 
 from common.credit_code import is_valid as is_valid_credit_code
 from common.names import ROLES
-from client.gateway.identity import Wallet
-from network.config import Organization
+from common.wallet import WalletFiles
+from network.ca import OrgCA
+from network.config import Consortium, Organization
 from network.errors import NetworkError
-
-if TYPE_CHECKING:
-    from network.bootstrap import Network
+from network.layout import Layout
 
 
-def wallet_of(network: Network) -> Wallet:
-    return Wallet(network.layout.wallet_dir)
+class Network(Protocol):
+    """What onboarding needs of a network (:class:`network.bootstrap.Network` is one)."""
+
+    consortium: Consortium
+    layout: Layout
+    cas: Mapping[str, OrgCA]
+
+
+def wallet_of(network: Network) -> WalletFiles:
+    return WalletFiles(network.layout.wallet_dir)
 
 
 def _attributes(network: Network, org_code: str, role: str, extra: dict[str, str]) -> dict[str, str]:
@@ -52,12 +59,12 @@ def register(network: Network, org_code: str, name: str, role: str,
     attrs = _attributes(network, org.code, role, dict(extra or {}))
     wallet = wallet_of(network)
     if name in wallet:
-        existing = wallet.get(name)
-        same = existing.org == org.code and {k: existing.attrs.get(k) for k in attrs} == attrs
+        existing = wallet.describe(name)
+        same = existing["org"] == org.code and {k: existing["attrs"].get(k) for k in attrs} == attrs
         if not same:
             raise NetworkError(f"identity {name!r} already exists with different organization or attributes "
-                               f"({existing.org}, {existing.attrs})")
-        return {"name": name, "org": org.code, "msp_id": org.msp_id, "attrs": existing.attrs, "created": False}
+                               f"({existing['org']}, {existing['attrs']})")
+        return {"name": name, "org": org.code, "msp_id": org.msp_id, "attrs": existing["attrs"], "created": False}
     ca = network.cas[org.code]
     enrollment = ca.issue(name, "admin" if role == "admin" else "client",
                           network.layout.org_dir(org) / "users" / name, attrs=attrs)

@@ -68,8 +68,11 @@ func (t *Twin) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
 		result, err = members(stub)
 	case "Registry:SetParameter":
 		result, err = setParameter(stub, args[1:])
+	case "Registry:Bootstrap":
+		result, err = bootstrap(stub, args[1:])
 	default:
-		err = refuse("unknown function %q; known: Registry:Members, Registry:SetParameter", function)
+		err = refuse("unknown function %q; known: Registry:Bootstrap, Registry:Members, Registry:SetParameter",
+			function)
 	}
 	if err != nil {
 		if r, ok := err.(refusal); ok {
@@ -82,6 +85,49 @@ func (t *Twin) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
 		return shim.Error(fmt.Sprintf("internal error in %s: %v", function, err))
 	}
 	return shim.Success(payload)
+}
+
+// bootstrap writes the member records and parameters the benchmark gives it (set-up, not measured;
+// unlike Registry:Bootstrap it checks nothing: the twin only ever runs on a benchmark network).
+func bootstrap(stub shim.ChaincodeStubInterface, args [][]byte) (any, error) {
+	if len(args) != 1 {
+		return nil, refuse("Registry:Bootstrap takes one JSON object argument")
+	}
+	var content struct {
+		Members    []map[string]any `json:"members"`
+		Parameters map[string]any   `json:"parameters"`
+	}
+	if err := json.Unmarshal(args[0], &content); err != nil {
+		return nil, refuse("Registry:Bootstrap: %v", err)
+	}
+	for _, record := range content.Members {
+		mspID, _ := record["msp_id"].(string)
+		key, err := stub.CreateCompositeKey(memberNamespace, []string{mspID})
+		if err != nil {
+			return nil, refuse("Registry:Bootstrap: %v", err)
+		}
+		if err := putJSON(stub, key, record); err != nil {
+			return nil, err
+		}
+	}
+	for name, value := range content.Parameters {
+		key, err := stub.CreateCompositeKey(paramNamespace, []string{name})
+		if err != nil {
+			return nil, refuse("Registry:Bootstrap: %v", err)
+		}
+		if err := putJSON(stub, key, value); err != nil {
+			return nil, err
+		}
+	}
+	return map[string]any{"changed": true, "members": len(content.Members), "parameters": len(content.Parameters)}, nil
+}
+
+func putJSON(stub shim.ChaincodeStubInterface, key string, value any) error {
+	data, err := canonical(value)
+	if err != nil {
+		return err
+	}
+	return stub.PutState(key, data)
 }
 
 // members: every member record, ordered by MSP id.

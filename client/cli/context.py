@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable
 
-from client.cli.options import pass_app  # noqa: F401  (commands import it from here too)
 
 if TYPE_CHECKING:
     from client.gateway import SyncContract

@@ -7,11 +7,7 @@ live anywhere (a file, an HSM, another machine) without the gateway knowing.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -22,6 +18,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 from fabric_protos.msp import identities_pb2
+
+from common.wallet import WalletFiles
 
 from .errors import WalletError
 
@@ -84,80 +82,24 @@ class WalletEntry:
     attrs: Mapping[str, Any]
 
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
 
 
-class Wallet:
-    """Identities in ``<dir>/<name>/{cert.pem,key.pem,identity.json}``."""
+class Wallet(WalletFiles):
+    """Identities in ``<dir>/<name>/{cert.pem,key.pem,identity.json}`` (format: :mod:`common.wallet`)."""
 
-    def __init__(self, directory: str | os.PathLike[str]) -> None:
-        self.directory = Path(directory)
-
-    def _folder(self, name: str) -> Path:
-        if not _NAME.match(name):
-            raise WalletError(f"invalid identity name {name!r}")
-        return self.directory / name
-
-    def put(
-        self,
-        name: str,
-        msp_id: str,
-        org: str,
-        cert_pem: bytes,
-        key_pem: bytes,
-        attrs: Mapping[str, Any] | None = None,
-    ) -> None:
-        """Store (or replace) an identity; the key file is owner-only."""
-        folder = self._folder(name)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "cert.pem").write_bytes(cert_pem)
-        key_path = folder / "key.pem"
-        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as key_file:
-            key_file.write(key_pem)
-        os.chmod(key_path, 0o600)
-        meta = {"msp_id": msp_id, "org": org, "attrs": dict(attrs or {})}
-        (folder / "identity.json").write_text(
-            json.dumps(meta, sort_keys=True, indent=2) + "\n", encoding="utf-8"
-        )
+    error = WalletError
 
     def get(self, name: str) -> WalletEntry:
-        """Load an identity, or raise ``WalletError`` naming what is missing."""
-        folder = self._folder(name)
-        if not folder.is_dir():
-            raise WalletError(f"no identity {name!r} in wallet {self.directory}")
-        try:
-            cert_pem = (folder / "cert.pem").read_bytes()
-            key_pem = (folder / "key.pem").read_bytes()
-            meta = json.loads((folder / "identity.json").read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise WalletError(
-                f"identity {name!r} is incomplete: {Path(exc.filename).name} is missing"
-            ) from exc
-        except (OSError, json.JSONDecodeError) as exc:
-            raise WalletError(f"identity {name!r} is unreadable: {exc}") from exc
+        """Load an identity with its signer, or raise ``WalletError`` naming what is missing."""
+        cert_pem, key_pem, meta = self.read(name)
         try:
             signer = signer_from_pem(key_pem)
-            msp_id, org = meta["msp_id"], meta["org"]
-        except (ValueError, TypeError, KeyError) as exc:
+        except (ValueError, TypeError) as exc:
             raise WalletError(f"identity {name!r} is invalid: {exc}") from exc
         return WalletEntry(
             name=name,
-            identity=Identity(msp_id=msp_id, cert_pem=cert_pem),
+            identity=Identity(msp_id=meta["msp_id"], cert_pem=cert_pem),
             signer=signer,
-            org=org,
+            org=meta["org"],
             attrs=dict(meta.get("attrs") or {}),
         )
-
-    def list(self) -> list[str]:
-        """Names of the stored identities, sorted."""
-        if not self.directory.is_dir():
-            return []
-        return sorted(
-            p.name
-            for p in self.directory.iterdir()
-            if p.is_dir() and (p / "identity.json").is_file()
-        )
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name in self.list()
