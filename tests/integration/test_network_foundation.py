@@ -7,7 +7,8 @@ import base64
 import pytest
 from chaincode.runtime.memory import make_identity
 from client.gateway import GatewayError
-from client.session import Session
+from client.retry import RetryPolicy, wait_for
+from client.session import Session, endorsement_probe
 from network.bootstrap import Network
 from network.onboarding import register, wallet_of
 
@@ -143,3 +144,28 @@ def test_state_survives_down_and_up(ecoledger: Cli, network: Network) -> None:
     for channel, peers in _heights(ecoledger).items():
         assert len(set(peers.values())) == 1, f"{channel} after restart: {peers}"
     ecoledger.json("--as", "admin-co", "registry", "set-parameter", "credit_market_barred", '["red"]')
+
+
+def test_a_write_with_two_organizations_down_names_them_and_the_policy(ecoledger: Cli, network: Network) -> None:
+    """MAJORITY of four needs three endorsements: with Tianjin's and Hebei's peers stopped none can be had."""
+    before = ecoledger.json("--as", "admin-co", "registry", "parameters")
+    for node in ("peer0.tj", "peer0.hb"):
+        ecoledger.ok("network", "stop-node", node)
+    try:
+        error = ecoledger.fails("--as", "admin-co", "registry", "set-parameter", "credit_market_barred",
+                                '["red", "yellow"]')
+        assert error.startswith("error: endorsement failed: organization"), error
+        assert "TJMSP" in error and "HBMSP" in error and "could not endorse" in error, error
+        assert "majority of the channel's 4 organizations (3)" in error, error
+    finally:
+        for node in ("peer0.tj", "peer0.hb"):
+            ecoledger.ok("network", "start-node", node)
+    session = Session(network)
+    try:
+        probe = endorsement_probe(session)
+        wait_for(lambda: [probe(f"admin-{code}") for code in ("bj", "tj", "hb", "co")],
+                 RetryPolicy.polling(2.0, 240.0), until=lambda reasons: not any(reasons),
+                 describe=lambda reasons: f"endorsement still failing after restart: {reasons}")
+    finally:
+        session.close()
+    assert ecoledger.json("--as", "admin-co", "registry", "parameters") == before
