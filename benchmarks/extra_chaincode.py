@@ -24,6 +24,7 @@ import io
 import json
 import os
 import tarfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -32,7 +33,7 @@ from network import binaries
 from network.bootstrap import Network
 from network.commands import first_json, run, run_with_retry
 from network.config import Channel, Organization
-from network.errors import ToolError
+from network.errors import NetworkError, ToolError
 from network.lifecycle import Lifecycle
 from network.nodes import peer_cli_env
 from network.processes import NodeSpec
@@ -142,6 +143,27 @@ def _orderer(network: Network, org: Organization) -> list[str]:
     return ["-o", org.orderer_address, "--tls", "--cafile", str(network.layout.orderer_dir(org) / "tls" / "ca.crt")]
 
 
+def start_server(network: Network, spec: NodeSpec, progress: Progress, attempts: int = 5) -> None:
+    """Start one server (unless it runs) and wait until it listens.
+
+    Ports of the plan lie in the kernel's ephemeral range, so an outgoing
+    connection may hold the port for a moment: the server then exits with
+    "address already in use" and is started again.
+    """
+    for attempt in range(1, attempts + 1):
+        network.processes.start(spec)
+        try:
+            network.processes.wait_ready(spec, timeout=60)
+        except NetworkError as err:
+            if attempt == attempts or "address already in use" not in str(err):
+                raise
+            progress(f"  {spec.name}: port {spec.ports[0]} busy for a moment; starting it again")
+            time.sleep(1.0)
+            continue
+        progress(f"  {spec.name} ready")
+        return
+
+
 def committed(network: Network, chaincode: ExtraChaincode) -> bool:
     channel = _channel(network, chaincode)
     try:
@@ -160,12 +182,8 @@ def deploy(network: Network, chaincode: ExtraChaincode, progress: Progress = pri
     channel = _channel(network, chaincode)
     lifecycle = Lifecycle(network.layout, network.consortium)
     packages = {org.code: package(network, chaincode, org) for org in channel.orgs}
-    specs = [server_spec(network, chaincode, org, packages[org.code][1]) for org in channel.orgs]
-    for spec in specs:
-        network.processes.start(spec)
-    for spec in specs:
-        network.processes.wait_ready(spec, timeout=60)
-        progress(f"  {spec.name} ready")
+    for org in channel.orgs:
+        start_server(network, server_spec(network, chaincode, org, packages[org.code][1]), progress)
     for org in channel.orgs:
         path, package_id = packages[org.code]
         lifecycle.install(org, path, package_id)

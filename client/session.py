@@ -14,9 +14,10 @@ profiles and the wallet::
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from client.gateway import GatewayError, SyncContract, SyncGateway, Wallet, WalletEntry, WalletError
+from client.gateway.errors import peer_failure_reason
 from client.profile import ConnectionProfile, ProfileSource, profile_loader
 
 
@@ -95,3 +96,21 @@ def endorsement_probe(session: Session, function: str = "Registry:Members") -> C
         return None
 
     return probe
+
+
+def unreachable_organizations(contract: Any, msp_ids: Sequence[str],
+                              function: str = "Registry:WhoAmI") -> dict[str, list[str]]:
+    """MSP id -> reasons, for each organization none of whose peers answers a read on its own.
+
+    The Gateway names only the peers it tried before an endorsement failed; asking
+    each organization separately (one cheap evaluate each, on the error path only)
+    completes the list of organizations that are down.
+    """
+    down: dict[str, list[str]] = {}
+    for msp_id in msp_ids:
+        try:
+            contract.evaluate(function, endorsing_organizations=[msp_id])
+        except GatewayError as err:
+            if getattr(err, "chaincode_message", None) is None:
+                down[msp_id] = [peer_failure_reason(str(err))]
+    return down

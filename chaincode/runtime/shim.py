@@ -241,17 +241,17 @@ class _LoopLink:
 class _WorkerLink:
     """PeerLink of a run on a worker thread: recorded answers, then real requests that block the thread."""
 
-    __slots__ = ("_session", "_tx", "_position")
+    __slots__ = ("_session", "_tx", "requests")
 
     def __init__(self, session: "ChaincodeSession", tx: _Transaction) -> None:
         self._session = session
         self._tx = tx
-        self._position = 0
+        self.requests = 0
 
     def request(self, channel_id: str, tx_id: str, kind: int, payload: bytes) -> bytes:
-        index = self._position
+        index = self.requests
+        self.requests = index + 1
         if index < len(self._tx.answers):
-            self._position = index + 1
             return self._tx.replayed(index, kind, payload)
         return self._session.request(channel_id, tx_id, kind, payload)
 
@@ -266,13 +266,15 @@ class ChaincodeSession:
 
     def __init__(self, chaincode_id: str, router: Router, workers: Workers, *,
                  request_timeout: float = DEFAULT_REQUEST_TIMEOUT, max_loop_requests: int | None = None,
-                 loop_budget: float | None = None) -> None:
+                 loop_budget: float | None = None, heavy: set[str] | None = None) -> None:
         self.chaincode_id = chaincode_id
         self._router = router
         self._workers = workers
         self._request_timeout = request_timeout
         self._max_loop_requests = MAX_LOOP_REQUESTS if max_loop_requests is None else max_loop_requests
         self._loop_budget = LOOP_BUDGET_SECONDS if loop_budget is None else loop_budget
+        # Functions whose last run needed a worker: they start on one (shared by the streams of a server).
+        self._heavy: set[str] = set() if heavy is None else heavy
         self._loop: asyncio.AbstractEventLoop | None = None
         self._outbox: collections.deque = collections.deque()
         self._writer_idle = False
@@ -501,7 +503,7 @@ class ChaincodeSession:
             return
         function = arguments[0].decode("utf-8", errors="replace") if arguments else ""
         tx = _Transaction(message, facts, function, list(arguments[1:]))
-        if self._max_loop_requests > 0:
+        if self._max_loop_requests > 0 and function not in self._heavy:
             self._run_on_loop(tx)
         else:
             self._hand_to_worker(tx)
@@ -538,6 +540,7 @@ class ChaincodeSession:
                 continue
             if len(tx.answers) >= self._max_loop_requests or tx.loop_seconds > self._loop_budget:
                 tx.request = None  # the worker sends it
+                self._heavy.add(tx.function)
                 self._hand_to_worker(tx)
                 return
             tx.deadline = time.monotonic() + self._request_timeout
@@ -555,10 +558,15 @@ class ChaincodeSession:
                                          txid=tx.message.txid, channel_id=tx.message.channel_id))
 
     def _run_on_worker(self, tx: _Transaction) -> None:
+        link = _WorkerLink(self, tx)
+        started = time.thread_time()
         try:
-            reply = self._execute(tx, _WorkerLink(self, tx))
+            reply = self._execute(tx, link)
         except Exception as err:
             reply = self._failed(tx, err)
+        if 0 < self._max_loop_requests and link.requests <= self._max_loop_requests and \
+                time.thread_time() - started <= self._loop_budget:
+            self._heavy.discard(tx.function)  # light this time: the next one starts on the loop again
         with self._lock:
             self._running.discard(tx.key)
             closed = self._closed
@@ -643,12 +651,13 @@ class ChaincodeService(chaincode_shim_pb2_grpc.ChaincodeServicer):
         self._workers = workers
         self._request_timeout = request_timeout
         self._max_loop_requests = max_loop_requests
+        self._heavy: set[str] = set()
         self._sessions: set[ChaincodeSession] = set()
 
     async def Connect(self, request_iterator, context):  # noqa: N802 (gRPC method name)
         session = ChaincodeSession(self._chaincode_id, self._router, self._workers,
                                    request_timeout=self._request_timeout,
-                                   max_loop_requests=self._max_loop_requests)
+                                   max_loop_requests=self._max_loop_requests, heavy=self._heavy)
         self._sessions.add(session)
         log.info("peer %s connected", context.peer())
         try:

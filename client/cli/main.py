@@ -51,10 +51,31 @@ def error_line(err: Exception, state: Globals | None) -> str:
     explain = getattr(err, "explain", None)
     if callable(explain):
         policy, peer_orgs = _endorsement_facts(state)
-        explained = explain(policy, peer_orgs)
+        also_down = _other_organizations_down(err, state, peer_orgs)
+        explained = explain(policy, peer_orgs, also_down)
         if explained:
             return explained
     return str(err)
+
+
+def _other_organizations_down(err: Exception, state: Globals | None,
+                              peer_orgs: dict[str, str] | None) -> dict[str, list[str]] | None:
+    """When the Gateway names some organizations that could not endorse, ask the others one by one."""
+    unavailable = getattr(err, "unavailable_organizations", None)
+    app = state.opened if state is not None else None
+    if app is None or not callable(unavailable):
+        return None
+    try:
+        named = unavailable(peer_orgs)
+        if not named:
+            return None
+        from client.session import unreachable_organizations
+
+        consortium = app.network.consortium
+        members = next(c for c in consortium.channels if c.name == consortium.channel).orgs
+        return unreachable_organizations(app.contract(), [o.msp_id for o in members if o.msp_id not in named])
+    except Exception:  # the diagnosis only completes the message; never hide the original error
+        return None
 
 
 def _endorsement_facts(state: Globals | None) -> tuple[Any, dict[str, str] | None]:

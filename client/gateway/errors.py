@@ -187,16 +187,24 @@ class EndorseError(GatewayError):
         return found
 
     def explain(self, policy: EndorsementPolicy | None = None,
-                peer_orgs: Mapping[str, str] | None = None) -> str | None:
+                peer_orgs: Mapping[str, str] | None = None,
+                also_down: Mapping[str, list[str]] | None = None) -> str | None:
         """One line when organizations could not endorse, or ``None`` when the failure is something else.
 
         ``endorsement failed: organizations TJMSP, HBMSP could not endorse
         (127.0.0.1:17030: connection refused; ...); the chaincode's endorsement
         policy needs a majority of the channel's 4 organizations (3)``.
+
+        The Gateway reports the peers it tried; ``also_down`` adds organizations
+        found unreachable by asking each one directly (see
+        :func:`client.session.unreachable_organizations`).
         """
         if self.chaincode_message is not None:
             return None
         organizations = self.unavailable_organizations(peer_orgs)
+        if organizations and also_down:
+            for msp_id, reasons in also_down.items():
+                organizations.setdefault(msp_id, list(reasons))
         listed = _PEERS_UNAVAILABLE.search(self.message)
         if organizations:
             noun = "organization" if len(organizations) == 1 else "organizations"
