@@ -316,6 +316,10 @@ def _ratio(numerator: float | None, denominator: float | None) -> float | None:
     return round(numerator / denominator, 2)
 
 
+def _fixed(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
 def report(result: dict[str, Any]) -> str:
     if not result.get("levels"):
         return f"no figures: {result.get('error', 'nothing was measured')}"
@@ -327,10 +331,10 @@ def report(result: dict[str, Any]) -> str:
         mvcc = "-" if row["mode"] != "submit" else \
             f"{100 * py['mvcc_conflicts'] / max(py['completed'], 1):.0f}%/{100 * go['mvcc_conflicts'] / max(go['completed'], 1):.0f}%"
         rows.append([row["mode"], row["concurrency"], round(py["throughput_per_s"], 1),
-                     round(go["throughput_per_s"], 1), _ratio(py["throughput_per_s"], go["throughput_per_s"]),
+                     round(go["throughput_per_s"], 1), _fixed(_ratio(py["throughput_per_s"], go["throughput_per_s"])),
                      py["p50_ms"], go["p50_ms"], py["p95_ms"], go["p95_ms"],
-                     py["chaincode_cpu_ms_per_tx"], go["chaincode_cpu_ms_per_tx"],
-                     _ratio(py["chaincode_cpu_ms_per_tx"], go["chaincode_cpu_ms_per_tx"]),
+                     _fixed(py["chaincode_cpu_ms_per_tx"]), _fixed(go["chaincode_cpu_ms_per_tx"]),
+                     _fixed(_ratio(py["chaincode_cpu_ms_per_tx"], go["chaincode_cpu_ms_per_tx"])),
                      py["context_switches_per_tx"], go["context_switches_per_tx"], mvcc,
                      f"{py['failed']}/{go['failed']}"])
     config = result["config"]

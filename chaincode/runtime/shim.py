@@ -22,36 +22,58 @@ gets :class:`StreamClosed`.
 How the work is spread over threads
 -----------------------------------
 
-The gRPC side is ``grpc.aio`` on one event loop (see
+The gRPC side is ``grpc.aio`` on one event loop thread (see
 :mod:`chaincode.runtime.server`). Each stream is served on that loop by a
-reader task (``context.read()`` → act on the message) and a writer task (drains
-the session's outbox with ``context.write()``); gRPC allows only one write in
-flight, hence the second task. Neither ever blocks.
+reader task (``context.read()``, then act on the message) and a writer task
+(drains the session's outbox with ``context.write()``; gRPC takes one write at
+a time, hence a task of its own). Neither ever blocks.
 
-Contract code is synchronous (the same contracts run on the in-memory ledger in
-unit tests): ``ctx.get`` → ``stub.get_state`` → one request to the peer → wait
-for its reply. It therefore runs on a small pool of worker threads
-(:class:`Workers`), one transaction per worker at a time, so a transaction that
-waits for the peer never stops the reader from serving the other transactions
-interleaved on the same stream. A ledger request costs exactly two hand-offs:
+Contract code is synchronous and shared with the in-memory ledger of the unit
+tests: ``ctx.get`` → ``stub.get_state`` → a request to the peer → its answer.
+It runs in one of two ways:
 
-* worker → loop: the request is appended to the outbox (a ``deque``); the loop
-  is woken (``call_soon_threadsafe``) only when the writer task is idle, so
-  under load most requests are picked up by a writer that is already running;
-* loop → worker: the reader task matches the peer's reply to the waiting
-  request by (channel id, tx id) and releases that request's lock, on which the
-  worker sleeps (a bare lock: one futex wake, no condition variable).
+* **On the loop, replayed** (most transactions). The contract code runs on
+  the loop thread until it makes a request the peer has not answered yet; the
+  stub then records the request and unwinds the run by raising
+  :class:`~chaincode.runtime.shim_stub.RunSuspended` (a ``BaseException``, so
+  ``except Exception`` in contract code lets it through). The loop sends the
+  request and serves other messages; when the answer comes, the contract code
+  runs again from the start, gets the recorded answers for the requests it
+  makes again (each must be the very same request: contract code is
+  deterministic, as endorsement requires anyway; a different one fails the
+  transaction with a message saying so) and goes one request further. Only
+  the run that completes counts: its writes, event and response are sent. No
+  thread is involved at all, and the runs before the last one stop at their
+  first unanswered request, so they are short.
+* **On a worker thread** (:class:`Workers`), for a transaction that asks the
+  peer more than :data:`MAX_LOOP_REQUESTS` times or whose runs took more than
+  :data:`LOOP_BUDGET_SECONDS` of the loop: replaying would cost more than the
+  thread hand-offs. The worker runs the contract code once more with the
+  recorded answers, then asks the peer directly: the request goes into the
+  outbox (the loop is woken only when the writer task is idle) and the worker
+  sleeps on a bare lock that the reader task releases when the answer comes.
+  A function that needed a worker starts on one next time, until a run of it
+  is light again.
 
-This replaced a synchronous ``grpc.server`` in which every request and reply
-passed through four threads (gRPC's poller, a stream-reader thread, the worker,
-and the response-generator thread, each with its own queue or condition
-variable). Measured with one stream and a fake peer answering from memory,
-CPU per ``Registry:Members`` fell from about 0.9 ms to 0.35 ms and context
-switches per transaction from about 30 to 9. A greenlet-style design (contract
-code on the loop thread, switching stacks while waiting) would save the two
-hand-offs as well but needs a C extension outside the standard library; one
-thread per stream would serialize the transactions of a stream, which the peer
-sends concurrently.
+Measured against the synchronous ``grpc.server`` this replaced (where every
+request and answer passed through gRPC's poller, a stream-reader thread, a
+worker and the response-generator thread), with one stream, no TLS and a fake
+peer answering from memory, CPU per transaction of the server process and
+context switches per transaction:
+
+=======================  ==================  ====================  ==================
+design                   Members, 1 / 8 tx   SetParameter, 1 / 8   switches, Members
+=======================  ==================  ====================  ==================
+sync server (before)     0.61-0.80 / 0.58 ms 1.50 / 1.25 ms        29 / 27
+aio, every tx on workers 0.60 / 0.42-0.48 ms 1.07-1.23 / 0.80 ms   17 / 17-21
+aio, replayed on loop    0.39-0.41 / 0.35 ms 0.96-1.03 / 0.65-0.73 9 / 10-13
+=======================  ==================  ====================  ==================
+
+(both aio rows with gRPC's classic listener, see :mod:`chaincode.__main__`; the
+Go shim doing the same work in the same set-up: 0.26 and 0.45 ms). A
+greenlet-style design would avoid the replays too but needs a C extension
+outside the standard library; one thread per stream would serialize the
+transactions of a stream, which the peer sends concurrently.
 """
 
 from __future__ import annotations

@@ -110,3 +110,19 @@ def test_a_bug_returns_500_names_the_function_writes_nothing_and_logs_the_traceb
     assert response.message == "internal error in Lots:CrashAfterWriting: 'tons'"
     assert ledger.state == {}
     assert any(record.exc_info and record.exc_info[0] is KeyError for record in caplog.records)
+
+
+def test_signatures_are_resolved_once_when_the_router_is_built(monkeypatch):
+    import inspect
+
+    built = Router([Lots()])
+    calls: list[object] = []
+    monkeypatch.setattr(inspect, "signature", lambda *args, **kwargs: calls.append(args) or 1 / 0)
+    ledger = MemoryLedger(built)
+    assert ledger.submit(CLERK, "Lots:IssueLot", lot_id="L-9", tons=1).status == STATUS_OK
+    refused = ledger.submit(CLERK, "Lots:IssueLot", lot_id="L-9", tonnes=1)
+    assert refused.message == "Lots:IssueLot: unknown field(s) tonnes; accepted: lot_id, tons, note"
+    assert ledger.submit(CLERK, "Lots:IssueLot", lot_id="L-9").message == "Lots:IssueLot: missing field(s) tons"
+    assert calls == []
+    route = built.route("Lots:IssueLot")
+    assert (route.names, route.required) == (("lot_id", "tons", "note"), ("lot_id", "tons"))
