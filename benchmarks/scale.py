@@ -57,7 +57,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--in-flight", type=positive_int, default=4, help="bulk transactions in flight (default 4)")
     parser.add_argument("--home", type=Path, default=None, help="network home (default: a folder under /tmp)")
     parser.add_argument("--keep", action="store_true", help="leave the network running afterwards")
-    add_network_options(parser, default_port=36000)
+    add_network_options(parser, default_port=29900)
     return parser.parse_args(argv)
 
 
