@@ -62,7 +62,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def entity(index: int) -> str:
-    return complete(f"91110000SC{index:07d}")
+    return complete(f"91110000BK{index:07d}")
 
 
 async def timed(contract: Any, function: str, args: dict[str, Any], repeats: int) -> dict[str, Any]:
