@@ -39,8 +39,22 @@ if $E permit --help >/dev/null 2>&1; then
   $E identity register --org BJ --name capital-steel --role enterprise --attr entity=91110000600037341L
   $E --as bj-regulator enterprise register --entity 91110000600037341L --name "Capital Steel" || true
   $E --as bj-regulator permit issue --to 91110000600037341L --pollutant SO2 --vintage 2026 --quantity 100t
-  $E --as capital-steel permit list
+
+  step "Bulk issuance from a CSV file (all rows checked first, one transaction per batch)"
+  lots=$(mktemp)
+  printf 'entity,pollutant,vintage,quantity\n' > "$lots"
+  for q in 1 2 3 4 5 6 7; do printf '91110000600037341L,NOx,2026,%st\n' "$q" >> "$lots"; done
+  $E --as bj-regulator permit issue-batch "$lots" --batch 4
+  rm -f "$lots"
+
+  step "Lists page through an index: 3 rows, then the rest with the bookmark it prints"
+  $E permit list --as capital-steel --pollutant NOx --limit 3
   $E --as admin-co permit totals
+
+  step "A listing that splits a lot, and the lot's history, newest entry first"
+  $E --as capital-steel market offer --pollutant SO2 --vintage 2026 --quantity 10t --price 1200/t
+  lot=$($E --as capital-steel --json permit list --pollutant SO2 --status held | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+  $E --as bj-regulator permit history "$lot"
 fi
 
 step "Every organization's peer holds the same chain"
