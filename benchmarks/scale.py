@@ -11,7 +11,7 @@ through the client library (async Gateway, each identity on its own org's peer):
 * ``Permit:Lots`` first page (50) for the watched enterprise, the BJ regulator and the coordinator
 * ``Permit:Totals`` (coordinator; an aggregate over every lot, so it grows with the ledger)
 * ``Market:Offers`` first page of open offers
-* ``Permit:History`` first page of a lot with ``--depth`` ancestors
+* ``Permit:History`` first page of a lot with ``--depth`` ancestors, and every page back to issuance
 * the resident memory of the chaincode servers
 
 Example::
@@ -52,7 +52,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pool", type=positive_int, default=40, help="enterprises holding the bulk of the lots")
     parser.add_argument("--offers-per-1k", type=int, default=5, help="offers listed per 1,000 lots (default 5)")
     parser.add_argument("--trades-per-1k", type=int, default=2, help="trades per 1,000 lots (default 2)")
-    parser.add_argument("--depth", type=positive_int, default=60, help="ancestors of the history lot (default 60)")
+    parser.add_argument("--depth", type=positive_int, default=1000,
+                        help="ancestors of the history lot (default 1000; three transactions each)")
     parser.add_argument("--repeats", type=positive_int, default=15, help="timed calls per figure (default 15)")
     parser.add_argument("--in-flight", type=positive_int, default=4, help="bulk transactions in flight (default 4)")
     parser.add_argument("--home", type=Path, default=None, help="network home (default: a folder under /tmp)")
@@ -73,6 +74,17 @@ async def timed(contract: Any, function: str, args: dict[str, Any], repeats: int
         times.append((time.perf_counter() - started) * 1000)
     rows = len(result["items"]) if isinstance(result, dict) and "items" in result else len(result or [])
     return {"p50_ms": round(statistics.median(times), 1), "max_ms": round(max(times), 1), "rows": rows}
+
+
+async def whole_history(contract: Any, lot_id: str) -> dict[str, Any]:
+    """Every page of a lot's history back to issuance, 500 entries a page."""
+    started, pages, entries, bookmark = time.perf_counter(), 0, 0, ""
+    while True:
+        page = await contract.evaluate("Permit:History", {"lot_id": lot_id, "limit": 500, "bookmark": bookmark})
+        pages, entries, bookmark = pages + 1, entries + len(page["items"]), page["bookmark"]
+        if not page["more"]:
+            break
+    return {"ms": round((time.perf_counter() - started) * 1000, 1), "pages": pages, "entries": entries}
 
 
 def chaincode_rss_mb(network: Any) -> float:
@@ -109,19 +121,26 @@ async def run(network: Any, args: argparse.Namespace) -> dict[str, Any]:
             {"entity": watched, "pollutant": POLLUTANTS[i % 4], "vintage": VINTAGE, "quantity": 10_000}
             for i in range(29)] + [{"entity": watched, "pollutant": "COD", "vintage": VINTAGE,
                                     "quantity": 1_000_000}]})
-        log(f"building a history chain of {args.depth} splits")
-        head = None
+        log(f"building a history chain of {args.depth} generations (list all but 1 kg, surrender the 1 kg "
+            f"left behind, cancel: the escrowed part is the next generation)")
+        head, quantity, started_chain = None, 1_000_000, time.monotonic()
         for step in range(args.depth):
             salt = new_salt()
             listed, _ = await submit_retrying(seller_contract, "Market:ListOffer",
-                                              {"pollutant": "COD", "vintage": VINTAGE,
-                                               "quantity": 1_000_000 - step - 1},
+                                              {"pollutant": "COD", "vintage": VINTAGE, "quantity": quantity - 1},
                                               transient=price_transient(PRICE, salt), endorsing_organizations=endorsers)
+            await submit_retrying(seller_contract, "Permit:Surrender", {"pollutant": "COD", "year": VINTAGE,
+                                                                        "quantity": 1, "vintage": VINTAGE})
             await submit_retrying(seller_contract, "Market:CancelOffer", {"offer_id": listed.result["id"]})
-            head = listed.result["lots"][0]
+            [head] = listed.result["lots"]
+            quantity -= 1
+            if (step + 1) % 100 == 0:
+                log(f"  {step + 1} generations in {time.monotonic() - started_chain:.0f}s")
+        depth = (await coordinator_contract(gateways).evaluate("Permit:History", {"lot_id": head, "limit": 1}))["depth"]
+        log(f"history lot {head} has {depth} ancestors")
         loaded = offers = trades = 0
         figures: list[dict[str, Any]] = []
-        coordinator, enterprise_reader = gateways.contract("admin-co"), seller_contract
+        coordinator, enterprise_reader = coordinator_contract(gateways), seller_contract
         for level in args.levels:
             started = time.monotonic()
             while loaded < level:
@@ -159,15 +178,20 @@ async def run(network: Any, args: argparse.Namespace) -> dict[str, Any]:
             row["list_coordinator"] = await timed(coordinator, "Permit:Lots", {}, args.repeats)
             row["offers_page"] = await timed(coordinator, "Market:Offers", {"status": "open"}, args.repeats)
             row["history_page"] = await timed(coordinator, "Permit:History", {"lot_id": head}, args.repeats)
+            row["history_all"] = await whole_history(coordinator, head)
             row["totals"] = await timed(coordinator, "Permit:Totals", {}, max(1, args.repeats // 5))
             row["chaincode_rss_mb"] = chaincode_rss_mb(network)
             figures.append(row)
             log(f"  first page p50: enterprise {row['list_enterprise']['p50_ms']} ms, regulator "
                 f"{row['list_regulator']['p50_ms']} ms, coordinator {row['list_coordinator']['p50_ms']} ms; "
                 f"totals {row['totals']['p50_ms']} ms; chaincode RSS {row['chaincode_rss_mb']} MB")
-        return {"depth": args.depth, "figures": figures}
+        return {"depth": depth, "figures": figures}
     finally:
         await gateways.close()
+
+
+def coordinator_contract(gateways: Gateways) -> Any:
+    return gateways.contract("admin-co")
 
 
 def price_endorsers_for(network: Any) -> list[str]:
@@ -178,10 +202,12 @@ def price_endorsers_for(network: Any) -> list[str]:
 def report(result: dict[str, Any]) -> str:
     rows = [[f"{f['lots']:,}", f"{f['offers']:,}/{f['trades']:,}", f["list_enterprise"]["p50_ms"],
              f["list_regulator"]["p50_ms"], f["list_coordinator"]["p50_ms"], f["offers_page"]["p50_ms"],
-             f["history_page"]["p50_ms"], f["totals"]["p50_ms"], f["chaincode_rss_mb"]]
+             f["history_page"]["p50_ms"], f"{f['history_all']['ms']} ({f['history_all']['entries']})",
+             f["totals"]["p50_ms"], f["chaincode_rss_mb"]]
             for f in result["figures"]]
     return table(["lots", "offers/trades", "list: enterprise ms", "regulator ms", "coordinator ms",
-                  "offers page ms", f"history (depth {result['depth']}) ms", "totals ms", "chaincode RSS MB"],
+                  "offers page ms", f"history page (depth {result['depth']}) ms", "whole history ms (entries)",
+                  "totals ms", "chaincode RSS MB"],
                  rows, title="p50 latency through the client library (first page of 50)")
 
 
