@@ -5,6 +5,10 @@ from __future__ import annotations
 from chaincode.enterprise.contract import EnterpriseContract
 from chaincode.facts import credit, violations  # noqa: F401  (declares their namespaces at start-up)
 from chaincode.market.contract import MarketContract
+from chaincode.monitoring.compliance import ComplianceContract
+from chaincode.monitoring.contract import LicenceContract, MonitorContract, ReportContract
+from chaincode.monitoring.enforcement import PeriodContract, ViolationContract
+from chaincode.monitoring.sharing import SharingContract
 from chaincode.permit.contract import PermitContract
 from chaincode.registry.contract import RegistryContract
 from chaincode.runtime.router import Contract, Router
@@ -12,7 +16,9 @@ from chaincode.runtime.router import Contract, Router
 
 def all_contracts() -> list[Contract]:
     """The contracts this chaincode serves; a new domain adds its contract here."""
-    return [RegistryContract(), EnterpriseContract(), PermitContract(), MarketContract()]
+    return [RegistryContract(), EnterpriseContract(), PermitContract(), MarketContract(), LicenceContract(),
+            MonitorContract(), ReportContract(), ViolationContract(), PeriodContract(),
+            ComplianceContract(), SharingContract()]
 
 
 def build_router() -> Router:

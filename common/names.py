@@ -44,6 +44,19 @@ def price_collections(region_msps: Iterable[str]) -> list[tuple[str, tuple[str, 
     return singles + pairs
 
 
+MONITORING_COLLECTION_PREFIX = "monitoring_"
+
+
+def monitoring_collection(msp_id: str) -> str:
+    """The private collection of a region's detailed monitoring values (its organization + the coordinator)."""
+    return MONITORING_COLLECTION_PREFIX + msp_id
+
+
+def monitoring_collections(region_msps: Iterable[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """Every monitoring collection of a consortium: ``(name, region members)``, one per region."""
+    return [(monitoring_collection(msp), (msp,)) for msp in sorted(set(region_msps))]
+
+
 def label(name: str, msp_id: str) -> str:
     """How an identity is written in messages and tables: ``name@MSPID``."""
     return f"{name}@{msp_id}"

@@ -15,7 +15,7 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from common.names import COORDINATOR_KIND, price_collections
+from common.names import COORDINATOR_KIND, monitoring_collections, price_collections
 from network import binaries
 from network.commands import first_json, run, run_with_retry
 from network.config import Channel, Consortium, Organization
@@ -90,12 +90,14 @@ class Lifecycle:
         return args
 
     def collections_file(self, channel: Channel) -> Path | None:
-        """Price collections on the all-members channel: each region (+ coordinators), each pair (+ coordinators)."""
+        """Private collections on the all-members channel: prices of each region and each pair, and the
+        detailed monitoring values of each region, every one with the coordinator organization(s)."""
         if channel.name != self.consortium.channel:
             return None
         coordinators = [o.msp_id for o in self.consortium.organizations if o.kind == COORDINATOR_KIND]
         definitions = []
-        for name, group in price_collections(r.msp_id for r in self.consortium.regions):
+        region_msps = [r.msp_id for r in self.consortium.regions]
+        for name, group in [*price_collections(region_msps), *monitoring_collections(region_msps)]:
             members = [*group, *coordinators]
             definitions.append({
                 "name": name,

@@ -10,7 +10,7 @@ from chaincode.permit import scope
 from chaincode.permit.lots import ESCROWED, HELD, PENDING, public, take, with_entry
 from chaincode.permit.parameters import PermitRules, load_rules
 from chaincode.permit.rules import check_enough, usable
-from chaincode.permit.store import LOTS, held_lots, load_lot, save_lot
+from chaincode.permit.store import LOTS, held_lots, load_lot, save_lot, surrendered_quantity
 from chaincode.registry import api as registry
 from chaincode.runtime.access import outside
 from chaincode.runtime.checks import require_id
@@ -18,7 +18,7 @@ from chaincode.runtime.context import TxContext
 from chaincode.runtime.stamps import IdSequence, Stamp, new_id
 
 __all__ = ["ESCROWED", "HELD", "PENDING", "PermitRules", "check_enough", "held_lots", "load_lot", "move_lots",
-           "public", "rules_of", "save_lot", "scope", "take", "usable", "visible_lot", "with_entry"]
+           "public", "rules_of", "save_lot", "scope", "surrendered_quantity", "take", "usable", "visible_lot", "with_entry"]
 
 
 def rules_of(ctx: TxContext) -> PermitRules:

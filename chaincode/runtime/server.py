@@ -1,8 +1,12 @@
 """The chaincode gRPC server the peer dials (chaincode as a service).
 
-:class:`ChaincodeServer` runs the ``protos.Chaincode`` service on a thread-pool
-``grpc.server``; :func:`serve` runs it until SIGTERM or SIGINT. Settings come
-from :meth:`ServerConfig.from_env` when started as ``python -m chaincode``.
+:class:`ChaincodeServer` runs the ``protos.Chaincode`` service on an asyncio
+``grpc.aio`` server, whose event loop has a thread of its own, plus a small
+pool of worker threads for long transactions (the design and its measurements
+are in :mod:`chaincode.runtime.shim`). Its methods are plain blocking calls, so
+tests and :func:`serve` need no asyncio. :func:`serve` runs it until SIGTERM or
+SIGINT. Settings come from :meth:`ServerConfig.from_env` when started as
+``python -m chaincode``.
 
 The gRPC options mirror the Go shim's server: 100 MB messages, server pings
 every minute, and tolerance of the peer's one-minute client pings.
@@ -27,7 +31,7 @@ from chaincode.runtime.shim import DEFAULT_REQUEST_TIMEOUT, ChaincodeService, Wo
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 100 * 1024 * 1024
-DEFAULT_MAX_TRANSACTIONS = 16  # worker threads = transactions running at once, over all streams
+DEFAULT_MAX_TRANSACTIONS = 16  # worker threads: long transactions running at once, over all streams
 DEFAULT_MAX_STREAMS = 16  # Connect streams at once (each peer opens one per chaincode)
 STOP_GRACE_SECONDS = 5.0
 
@@ -196,7 +200,11 @@ class ChaincodeServer:
                                         name="chaincode-grpc-loop", daemon=True)
         self._thread.start()
         started.wait()
-        self.port = self._call(self._open())
+        try:
+            self.port = self._call(self._open())
+        except BaseException:
+            self.stop(grace=0)
+            raise
         return self.port
 
     @property

@@ -81,7 +81,7 @@ def test_violations_have_one_writer_and_one_reader(world):
     ids = IdSequence("tx-v")
     for kind in ("exceedance", "shortfall"):
         violations.record(ctx, ids, stamp_for(ctx), entity=TJ_CHEMICAL, region="TJ", year=2026,
-                          kind=kind, source="test", detail={"n": 1})
+                          kind=kind, source="test", evidence={"n": 1}, severity="serious")
     ctx.emit("ReportFiled", {"n": 1})
     ctx.flush()
     assert [name for name, _ in ctx.events] == ["ViolationRecorded", "ViolationRecorded", "ReportFiled"]
@@ -90,6 +90,7 @@ def test_violations_have_one_writer_and_one_reader(world):
     reader = TxContext(_Stub(world))
     page = violations.page_of(reader, entity=TJ_CHEMICAL, year=2026)
     assert sorted(v["kind"] for v in page.items) == ["exceedance", "shortfall"]
+    assert {(v["status"], v["severity"], v["evidence"]["n"]) for v in page.items} == {("open", "serious", 1)}
     assert violations.count(reader, TJ_CHEMICAL, 2026) == 2 and violations.count(reader, BJ_STEEL, 2026) == 0
     assert violations.page_of(reader, region="BJ").items == []
 

@@ -88,8 +88,18 @@ def test_price_collections_cover_each_region_and_each_pair_with_the_coordinator(
     by_name = {d["name"]: d["policy"] for d in definitions}
     assert by_name["price_BJMSP"] == "OR('BJMSP.member','COMSP.member')"
     assert by_name["price_BJMSP_HBMSP"] == "OR('BJMSP.member','HBMSP.member','COMSP.member')"
-    assert len(definitions) == 3 + 3
+    assert len(definitions) == 3 + 3 + 3
     assert lifecycle.collections_file(consortium.channels[1]) is None
+
+
+def test_monitoring_collections_hold_each_regions_details_with_the_coordinator(layout: Layout) -> None:
+    consortium = config.load("jingjinji")
+    definitions = json.loads(Lifecycle(layout, consortium).collections_file(consortium.channels[0]).read_text())
+    monitoring = {d["name"]: d for d in definitions if d["name"].startswith("monitoring_")}
+    assert sorted(monitoring) == ["monitoring_BJMSP", "monitoring_HBMSP", "monitoring_TJMSP"]
+    tj = monitoring["monitoring_TJMSP"]
+    assert tj["policy"] == "OR('TJMSP.member','COMSP.member')"
+    assert (tj["memberOnlyRead"], tj["memberOnlyWrite"], tj["blockToLive"]) == (True, False, 0)
 
 
 def test_msp_folders_get_node_ou_configuration(tmp_path: Path) -> None:
