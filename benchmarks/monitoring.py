@@ -61,7 +61,7 @@ from common.credit_code import ALPHABET, complete
 from network.bootstrap import Network
 from network.onboarding import register
 
-DEFAULT_BASE_PORT = 29950
+DEFAULT_BASE_PORT = 29100
 ROOT = Path(__file__).resolve().parents[1]
 REGION, DIVISION = "BJ", "110000"
 LIMIT_UG = 35_000
