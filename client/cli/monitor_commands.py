@@ -7,7 +7,11 @@
   in from a file (``ingest``) or from data loggers over TCP (``listen``) and
   become one report per device and day.
 * ``report`` — reports with their fingerprints; ``verify`` tells whether a
-  file is exactly what was reported.
+  file is exactly what was reported; ``share`` encrypts a report's raw file
+  for one organization and records the grant, ``open`` decrypts it as that
+  organization and checks it against the ledger.
+* ``sharing`` — organizations' data-sharing keys (the private key in
+  ``<wallet>/.sharing/<MSPID>.pem``) and the grants of shared files.
 * ``violation`` — exceedances raised by the chaincode with each report, and
   findings recorded by regulators; contested by enterprises, resolved by
   regulators.
@@ -591,6 +595,318 @@ def _blocks(app: AppContext, tx_ids: list[str]) -> dict[str, int | None]:
     return {tx: block_of(qscc, channel, tx) for tx in wanted}
 
 
+def _wallet_keys(app: AppContext) -> Any:
+    """The data-sharing private keys kept with the wallet: ``<wallet>/.sharing/<MSPID>.pem``."""
+    from client.monitoring.sharing import KeyStore
+
+    return KeyStore.of_wallet(app.session.wallet.directory)
+
+
+def _temporary_beside(path: Path, data: bytes, mode: int = 0o644) -> Path:
+    """``data`` in a new hidden file next to ``path`` (moved into place by the caller), or one error line."""
+    import os
+    import secrets
+
+    temporary = path.parent / f".{path.name}.{secrets.token_hex(4)}.part"
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    except OSError as err:
+        temporary.unlink(missing_ok=True)
+        raise CommandError(f"cannot write {path}: {err.strerror or err}") from None
+    return temporary
+
+
+def _move_into_place(temporary: Path, path: Path) -> None:
+    import os
+
+    try:
+        os.replace(temporary, path)
+    except OSError as err:
+        temporary.unlink(missing_ok=True)
+        raise CommandError(f"cannot write {path}: {err.strerror or err}") from None
+
+
+def _ledger_date(value: str | None) -> str | None:
+    """``--expires``: a calendar date ``YYYY-MM-DD``."""
+    import re
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            raise ValueError(value)
+        date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--expires {value!r}: give the last day as YYYY-MM-DD") from None
+    return value
+
+
+@report_group.command("share")
+@click.argument("report_id")
+@click.option("--file", "raw_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              metavar="RAW", help="The report's raw data file (it must be exactly what was reported).")
+@click.option("--to", "org", required=True, metavar="ORG",
+              help="The organization to share with: its code (HB) or MSP id (HBMSP).")
+@click.option("--expires", metavar="YYYY-MM-DD", help="Last day the grant is valid, China Standard Time "
+                                                      "(default: until revoked).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), metavar="CIPHERTEXT",
+              help="Where to write the encrypted file.")
+@pass_app
+def report_share(app: AppContext, report_id: str, raw_path: Path, org: str, expires: str | None, out: Path) -> None:
+    """Share a report's raw file with one organization (the enterprise that reported it).
+
+    RAW must have the SHA-256 and size of the report on the ledger. It is
+    encrypted with a fresh AES-256-GCM key, and that key is wrapped for the
+    data-sharing key ORG registered on the ledger; the grant (file and
+    ciphertext fingerprints, wrapped key, recipient, expiry) is recorded with
+    Sharing:Grant and CIPHERTEXT is written only once the grant is committed.
+    Send CIPHERTEXT to ORG by any means: only identities of ORG can open it,
+    with 'ecoledger report open', while the grant is active.
+    """
+    from client.monitoring.sharing import SharingError, prepare_share, recipient_msp
+
+    last_day = _ledger_date(expires)
+    client = monitoring_client(app)
+    try:
+        recipient = recipient_msp(app.network.consortium, org)
+        share = prepare_share(client, report_id=report_id, raw=raw_path.read_bytes(), recipient=recipient,
+                              name=str(raw_path))
+    except SharingError as err:
+        raise CommandError(str(err)) from None
+    temporary = _temporary_beside(out, share.encrypted.data)
+    try:
+        outcome = client.submit("Sharing:Grant", share.grant_args(last_day))
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    _move_into_place(temporary, out)
+    grant = outcome.result if isinstance(outcome.result, dict) else {}
+    ciphertext = share.encrypted.fingerprint
+    if app.as_json:
+        emit_json({**grant, "ciphertext_file": str(out), "tx_id": outcome.tx_id, "block": outcome.block_number})
+        return
+    key = share.recipient_key
+    record({"grant": grant.get("id", "-"), "report": report_id, "shared with": recipient,
+            "key": f"{key.get('type')} {str(key.get('fingerprint'))[:16]}… (version {key.get('version', '-')})",
+            "expires": last_day or "never (until revoked)",
+            "ciphertext": f"{out} (sha256 {ciphertext['sha256']}, {ciphertext['size']:,} bytes)",
+            "tx": f"{short_tx(outcome.tx_id)}  (block {outcome.block_number})"}, False)
+    click.echo(f"\nsend {out} to {recipient}; an identity of {recipient} opens it with "
+               f"'ecoledger report open {out.name} --out FILE'")
+
+
+@report_group.command("open")
+@click.argument("path", metavar="CIPHERTEXT", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), metavar="RAW",
+              help="Where to write the decrypted raw file.")
+@pass_app
+def report_open(app: AppContext, path: Path, out: Path) -> None:
+    """Open a file shared with your organization and check it against the ledger.
+
+    The file key is unwrapped with your organization's data-sharing private
+    key (<wallet>/.sharing/<MSPID>.pem). RAW is written (owner-only) only
+    when the file was shared with your organization, its grant is active
+    (neither revoked nor expired), the ciphertext authenticates and the
+    decrypted data has the SHA-256 and size of the report on the ledger.
+    """
+    from client.monitoring.sharing import SharingError, open_shared
+
+    msp_id = app.session.entry(app.identity).identity.msp_id
+    client = monitoring_client(app)
+    try:
+        opened = open_shared(client, path.read_bytes(), msp_id=msp_id, keys=_wallet_keys(app), name=str(path))
+    except SharingError as err:
+        raise CommandError(str(err)) from None
+    _move_into_place(_temporary_beside(out, opened.raw, mode=0o600), out)
+    grant = opened.grant
+    granted = grant.get("granted") or {}
+    summary = {"file": str(out), "report": opened.header.report, "entity": grant.get("entity"),
+               "region": grant.get("region"), "grant": grant.get("id"), "shared with": opened.header.recipient,
+               "shared": _stamp(granted), "expires": grant.get("expires") or "never (until revoked)",
+               "fingerprint": f"sha256 {opened.fingerprint['sha256']}, {opened.fingerprint['size']} bytes"}
+    if app.as_json:
+        emit_json({"file": str(out), "report": opened.header.report, "fingerprint": opened.fingerprint,
+                   "ciphertext": opened.ciphertext, "grant": grant, "matches": opened.matches})
+        return
+    record(summary, False)
+    click.echo(f"\n{out} is exactly the raw data of report {opened.header.report} on the ledger")
+
+
+# -- ecoledger sharing ---------------------------------------------------------------------------
+
+KEY_TYPES = ("rsa-2048", "rsa-3072", "rsa-4096", "ec-p256", "ec-p384")
+
+
+@click.group("sharing", cls=EcoledgerGroup)
+def sharing_group() -> None:
+    """Data-sharing keys of organizations and the grants of shared raw files.
+
+    Each organization registers one public key on the ledger; its private key
+    is kept with the wallet, in <wallet>/.sharing/<MSPID>.pem (owner-only).
+    Identities that open shared files for the organization need that file, as
+    they need their own wallet identity. Enterprises share a report's raw
+    file with 'ecoledger report share' and revoke grants here.
+    """
+
+
+def _grant_state(grant: dict[str, Any]) -> str:
+    if grant.get("status") == "revoked":
+        return "revoked"
+    return "active" if grant.get("active") else "expired"
+
+
+def _grant_summary(grant: dict[str, Any]) -> dict[str, Any]:
+    cipher = grant.get("ciphertext") or {}
+    file = grant.get("file") or {}
+    summary = {"grant": grant.get("id"), "report": grant.get("report"), "entity": grant.get("entity"),
+               "region": grant.get("region"), "recipient": grant.get("recipient"), "state": _grant_state(grant),
+               "expires": grant.get("expires") or "never (until revoked)",
+               "file": f"sha256 {file.get('sha256')}, {file.get('size')} bytes",
+               "ciphertext": f"sha256 {cipher.get('sha256')}, {cipher.get('size')} bytes",
+               "key": f"{grant.get('key_type')} {str(grant.get('key_fingerprint'))[:16]}…",
+               "granted": _stamp(grant.get("granted"))}
+    revoked = grant.get("revoked")
+    if isinstance(revoked, dict):
+        summary["revoked"] = f"{revoked.get('reason', '')} ({_stamp(revoked)})"
+    return summary
+
+
+@sharing_group.command("register-key")
+@click.option("--org", metavar="ORG", help="The organization (code or MSP id); acts as its admin, admin-<org>, "
+                                           "unless --as is given.")
+@click.option("--type", "kind", type=click.Choice(KEY_TYPES), default="rsa-3072", show_default=True,
+              help="Kind of key to make when the wallet has none.")
+@click.option("--rotate", is_flag=True, help="Make a new key and register it in place of the current one (the old "
+                                             "private key is kept beside it for files shared before).")
+@pass_app
+def sharing_register_key(app: AppContext, org: str | None, kind: str, rotate: bool) -> None:
+    """Create your organization's data-sharing key and register it on the ledger (organization admins).
+
+    The private key is written owner-only (mode 0600) to
+    <wallet>/.sharing/<MSPID>.pem and the public key is registered with
+    Sharing:RegisterKey. Running it again changes nothing when that key is
+    registered already; a key registered before this wallet had it is refused
+    unless --rotate.
+    """
+    from client.cli.permit_commands import _discovery_note
+    from client.monitoring.service import MonitoringClient
+    from client.monitoring.sharing import SharingError, recipient_msp, register_key
+
+    consortium = app.network.consortium
+    name = app.identity
+    wanted = None
+    try:
+        if org is not None:
+            wanted = recipient_msp(consortium, org)
+            code = next(str(getattr(o, "code", o.msp_id)) for o in consortium.organizations if o.msp_id == wanted)
+            if "--as" not in globals_of(click.get_current_context()).command_line:
+                name = f"admin-{code.lower()}"
+    except SharingError as err:
+        raise CommandError(str(err)) from None
+    if not name:
+        raise CommandError("give --org ORG (acting as admin-<org>) or --as an admin identity of the organization")
+    msp_id = app.session.entry(name).identity.msp_id
+    if wanted is not None and msp_id != wanted:
+        raise CommandError(f"identity {name} is of {msp_id}, not of {wanted}; an admin of {wanted} registers its key")
+    client = MonitoringClient(app.session.contract(name), consortium, on_retry=_discovery_note())
+    try:
+        done = register_key(client, msp_id=msp_id, keys=_wallet_keys(app), kind=kind, rotate=rotate)
+    except SharingError as err:
+        raise CommandError(str(err)) from None
+    key = done.key
+    outcome = done.outcome
+    if app.as_json:
+        emit_json({"msp_id": msp_id, "action": done.action, "key": key, "private_key": str(done.path),
+                   "archived": str(done.archived) if done.archived else None,
+                   "tx_id": outcome.tx_id if outcome else None, "block": outcome.block_number if outcome else None})
+        return
+    action = {"unchanged": "already registered: nothing sent", "registered": "registered",
+              "rotated": "rotated: the new key replaces the old one"}[done.action]
+    summary = {"organization": msp_id, "key": action, "type": key.get("type"),
+               "fingerprint": key.get("fingerprint"), "version": key.get("version"),
+               "private key": f"{done.path} (owner-only)"}
+    if done.archived:
+        summary["previous key"] = f"{done.archived} (kept for files shared before)"
+    if outcome is not None:
+        summary["tx"] = f"{short_tx(outcome.tx_id)}  (block {outcome.block_number})"
+    record(summary, False)
+
+
+@sharing_group.command("keys")
+@pass_app
+def sharing_keys(app: AppContext) -> None:
+    """Every organization's registered data-sharing key, and whether this wallet holds its private key."""
+    from client.monitoring.sharing import SharingError, key_fingerprint
+
+    found = monitoring_client(app).sharing_keys()
+    keys = _wallet_keys(app)
+
+    def held(entry: dict[str, Any]) -> str:
+        try:
+            private = keys.current(str(entry.get("msp_id")))
+        except SharingError:
+            return "unreadable"
+        if private is None:
+            return "no"
+        return "yes" if key_fingerprint(private) == entry.get("fingerprint") else "another key"
+
+    marked = [{**entry, "in_wallet": held(entry)} for entry in found]
+    rows = [(k.get("msp_id"), k.get("type"), k.get("fingerprint"), k.get("version"),
+             _stamp(k.get("registered")), k["in_wallet"]) for k in marked]
+    show(marked, app.as_json, rows=rows, headers=("organization", "type", "fingerprint", "version", "registered",
+                                                  "private key here"), empty="(no data-sharing keys)")
+
+
+@sharing_group.command("grants")
+@click.option("--report", "report_id", metavar="REPORT_ID", help="Only grants of this report.")
+@click.option("--recipient", metavar="ORG", help="Only grants to this organization (code or MSP id).")
+@click.option("--ciphertext", "cipher_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              metavar="FILE", help="Only grants of this encrypted file.")
+@paging_options
+@pass_app
+def sharing_grants(app: AppContext, report_id: str | None, recipient: str | None, cipher_path: Path | None,
+                   limit: int, after: str | None, all_pages: bool) -> None:
+    """Grants you may see: your own (enterprise), to your organization, your region's (regulator), all
+    (coordinator)."""
+    from client.monitoring.reports import file_fingerprint
+    from client.monitoring.sharing import SharingError, recipient_msp
+
+    try:
+        msp = recipient_msp(app.network.consortium, recipient) if recipient is not None else None
+    except SharingError as err:
+        raise CommandError(str(err)) from None
+    cipher = file_fingerprint(cipher_path)["sha256"] if cipher_path is not None else None
+    found = fetch_rows(app, "Sharing:List", filters(report_id=report_id, recipient=msp, ciphertext=cipher),
+                       limit=limit, after=after, all_pages=all_pages)
+    rows = [(g.get("id"), g.get("report"), g.get("entity"), g.get("recipient"), g.get("expires") or "-",
+             _grant_state(g), (g.get("granted") or {}).get("at", "")) for g in found.items]
+    show(found.items, app.as_json, rows=rows,
+         headers=("grant", "report", "entity", "recipient", "expires", "state", "granted"), empty="(no grants)")
+    more_rows(found, app.as_json)
+
+
+@sharing_group.command("show")
+@click.argument("grant_id")
+@pass_app
+def sharing_show(app: AppContext, grant_id: str) -> None:
+    """One grant: report, recipient, fingerprints, expiry, whether it is active."""
+    found = app.contract().evaluate("Sharing:Show", {"grant_id": grant_id})
+    record(found if app.as_json else _grant_summary(found), app.as_json)
+
+
+@sharing_group.command("revoke")
+@click.argument("grant_id")
+@click.option("--reason", required=True, help="Why, kept on the ledger.")
+@pass_app
+def sharing_revoke(app: AppContext, grant_id: str, reason: str) -> None:
+    """Withdraw a grant of your enterprise: the recipient can no longer open the file (enterprises)."""
+    outcome = submit(app, "Sharing:Revoke", {"grant_id": grant_id, "reason": reason})
+    written(app, outcome, _grant_summary(outcome.result if isinstance(outcome.result, dict) else {}))
+
+
 # -- ecoledger violation -----------------------------------------------------------------------
 
 
@@ -804,4 +1120,5 @@ def compliance_show(app: AppContext, entity: str, year: int) -> None:
                             "violation")) if rows else f"(no emissions of {entity} in {year})")
 
 
-GROUPS = [licence_group, monitor_group, report_group, violation_group, period_group, compliance_group]
+GROUPS = [licence_group, monitor_group, report_group, sharing_group, violation_group, period_group,
+          compliance_group]

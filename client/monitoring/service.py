@@ -21,6 +21,9 @@ chaincode in the same transaction.
 **Verification.** :meth:`MonitoringClient.verify_file` hashes a file and asks
 ``Report:Verify`` which reports, if any, were made from exactly those bytes.
 
+**Sharing.** The reads :mod:`client.monitoring.sharing` needs to share and
+open raw files: a report, the organizations' data-sharing keys, the grants.
+
 :class:`RawArchive` keeps the raw bytes of each report made from a stream
 (``monitor listen``) in a file of its own, so the owner holds exactly what
 the fingerprint on the ledger stands for.
@@ -36,6 +39,7 @@ from typing import Any, Callable, Mapping, Sequence
 from client.market import MarketError, Members, price_endorsers
 from client.monitoring import reports
 from client.monitoring.reports import Batch, DayReport
+from client.paging import MAX_LIMIT, iterate_pages
 from client.retry import RetryCallback, RetryPolicy, submit_with_retry
 from common import canonical
 
@@ -202,6 +206,26 @@ class MonitoringClient:
     def verify_file(self, path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         fingerprint = reports.file_fingerprint(path)
         return fingerprint, self.verify(fingerprint)
+
+    # -- sharing raw data (see client.monitoring.sharing) ---------------------------------------------
+
+    def report(self, report_id: str) -> dict[str, Any]:
+        """``Report:Show``: one report with its public fingerprint."""
+        return self.contract.evaluate("Report:Show", {"report_id": report_id})
+
+    def sharing_keys(self) -> list[dict[str, Any]]:
+        """``Sharing:Keys``: every organization's registered data-sharing public key."""
+        return list(self.contract.evaluate("Sharing:Keys") or [])
+
+    def sharing_key(self, msp_id: str) -> dict[str, Any] | None:
+        """The data-sharing key registered by organization ``msp_id``, or ``None``."""
+        return next((key for key in self.sharing_keys() if key.get("msp_id") == msp_id), None)
+
+    def grants(self, **filters: Any) -> list[dict[str, Any]]:
+        """Every grant the caller may see (``Sharing:List``, all pages) with these filters."""
+        args = {key: value for key, value in filters.items() if value is not None}
+        return [grant for page in iterate_pages(self.contract, "Sharing:List", args, MAX_LIMIT)
+                for grant in page.items]
 
 
 def block_of(qscc: Any, channel: str, tx_id: str) -> int | None:

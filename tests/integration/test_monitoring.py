@@ -18,6 +18,12 @@ same outlet and day with loads far from the enterprise's (a discrepancy for
 the regulator); the regulator closes an unreported day (a missing report);
 and a day of last year, reported but never covered by surrendered
 allowances, is a shortfall with a penalty at year-end verification.
+
+Finally the raw file of the day is shared by authorization: Hebei's admin
+registers its organization's data-sharing key, the smelter shares the file
+with Hebei's organization, a Hebei identity opens it and gets the exact
+bytes, a Tianjin identity cannot (one clear error, nothing written), and once
+the smelter revokes a grant Hebei can no longer open that file.
 """
 
 from __future__ import annotations
@@ -338,3 +344,86 @@ def test_a_year_reported_but_not_surrendered_is_a_shortfall_with_a_penalty(world
     year_view = world.query("mon-smelter", "compliance", "show", "--entity", SMELTER, "--year", year)
     so2 = next(row for row in year_view["pollutants"] if row["pollutant"] == "SO2")
     assert so2["reported_g"] == 33913 and so2["verification"]["shortfall_kg"] == 34
+
+
+# -- sharing the raw file by authorization ---------------------------------------------------------
+
+
+def share_day(world: World, listened: dict[str, Any], out: Path, *extra: str) -> dict[str, Any]:
+    """The smelter shares the raw file of the listened day with Hebei's organization."""
+    return world.write("mon-smelter", "report", "share", listened["report"]["report"], "--file",
+                       listened["report"]["file"], "--to", "HB", "--out", str(out), *extra)
+
+
+@pytest.fixture(scope="module")
+def shared(world: World, listened: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Hebei's admin registered a data-sharing key; the smelter shared the day's raw file with Hebei."""
+    world.regulator("HB", "mon-hb-regulator")
+    registered = world.write("admin-hb", "sharing", "register-key", "--org", "HB")
+    folder = tmp_path_factory.mktemp("shared")
+    out = folder / "day.shared"
+    grant = share_day(world, listened, out, "--expires", (date.today() + timedelta(days=30)).isoformat())
+    return {"registered": registered, "grant": grant, "file": out, "folder": folder}
+
+
+def test_hebeis_admin_registers_its_key_once(world: World, shared: dict[str, Any]) -> None:
+    registered = shared["registered"]
+    assert (registered["msp_id"], registered["action"], registered["key"]["type"]) == ("HBMSP", "registered",
+                                                                                      "RSA-3072")
+    private_key = Path(registered["private_key"])
+    assert private_key == world.network.layout.wallet_dir / ".sharing" / "HBMSP.pem"
+    assert private_key.stat().st_mode & 0o077 == 0
+    again = world.query("admin-hb", "sharing", "register-key", "--org", "HB")
+    assert (again["action"], again["tx_id"], again["key"]["fingerprint"]) == (
+        "unchanged", None, registered["key"]["fingerprint"])
+    [key] = [k for k in world.query("mon-tj-regulator", "sharing", "keys") if k["msp_id"] == "HBMSP"]
+    assert key["fingerprint"] == registered["key"]["fingerprint"]
+
+
+def test_the_grant_is_on_the_ledger_and_the_ciphertext_hides_the_data(world: World, listened: dict[str, Any],
+                                                                       shared: dict[str, Any]) -> None:
+    grant = shared["grant"]
+    raw = Path(listened["report"]["file"]).read_bytes()
+    assert (grant["report"], grant["entity"], grant["recipient"], grant["active"]) == (
+        listened["report"]["report"], SMELTER, "HBMSP", True)
+    assert grant["file"] == file_fingerprint(listened["report"]["file"])
+    assert grant["ciphertext"] == file_fingerprint(shared["file"])
+    assert raw not in shared["file"].read_bytes()
+    seen = world.query("mon-hb-regulator", "sharing", "grants", "--report", listened["report"]["report"])
+    assert [g["id"] for g in seen] == [grant["id"]]
+
+
+def test_hebei_opens_the_shared_file_and_gets_the_exact_bytes(world: World, listened: dict[str, Any],
+                                                              shared: dict[str, Any]) -> None:
+    out = shared["folder"] / "opened-by-hb.hj212"
+    opened = world.query("mon-hb-regulator", "report", "open", str(shared["file"]), "--out", str(out))
+    assert out.read_bytes() == Path(listened["report"]["file"]).read_bytes()
+    assert (opened["report"], opened["grant"]["id"]) == (listened["report"]["report"], shared["grant"]["id"])
+    assert [m["report"] for m in opened["matches"]] == [listened["report"]["report"]]
+
+
+def test_tianjin_cannot_open_it_and_nothing_is_written(world: World, listened: dict[str, Any],
+                                                       shared: dict[str, Any]) -> None:
+    out = shared["folder"] / "opened-by-tj.hj212"
+    result = world.cli.run("--as", "mon-tj-regulator", "report", "open", str(shared["file"]), "--out", str(out))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert "was shared with HBMSP, not with TJMSP" in result.stderr
+    assert not out.exists()
+    assert world.query("mon-tj-regulator", "sharing", "grants", "--report", listened["report"]["report"]) == []
+
+
+def test_once_revoked_hebei_can_no_longer_open_the_file(world: World, listened: dict[str, Any],
+                                                       shared: dict[str, Any]) -> None:
+    out = shared["folder"] / "revoked.shared"
+    grant = share_day(world, listened, out)
+    first = shared["folder"] / "before-revoke.hj212"
+    world.cli.ok("--as", "mon-hb-regulator", "report", "open", str(out), "--out", str(first))
+    assert first.read_bytes() == Path(listened["report"]["file"]).read_bytes()
+    revoked = world.write("mon-smelter", "sharing", "revoke", grant["id"], "--reason", "the inquiry is over")
+    assert (revoked["status"], revoked["active"]) == ("revoked", False)
+    after = shared["folder"] / "after-revoke.hj212"
+    error = world.fails("mon-hb-regulator", "report", "open", str(out), "--out", str(after))
+    assert error.startswith("error: ") and f"grant {grant['id']} was revoked" in error, error
+    assert not after.exists()
+    assert world.query("mon-hb-regulator", "sharing", "show", shared["grant"]["id"])["active"] is True
