@@ -18,16 +18,21 @@ level of transactions in flight, so they see the same peers, orderers and
 machine load.
 
 Parameters are a fixed catalogue, so concurrent submits write the same few
-keys (``air_basin`` and ``river_basin`` in turn, a new value each time) and
-many are validated as MVCC read conflicts. Such a transaction went all the way
-(endorsed by the chaincode, ordered, committed as invalid) and is counted as
-completed; the ``mvcc`` column gives their share, the same for both runtimes.
+keys (six parameters in turn, a new valid value each time) and many are
+validated as MVCC read conflicts. Such a transaction went all the way (endorsed
+by the chaincode, ordered, committed as invalid) and is counted as completed;
+the ``mvcc`` column gives their share. Some are refused at endorsement instead,
+when the endorsing peers read different versions of the key and so return
+different results ("failed to collect enough transaction endorsements"): they
+are counted as failed, and the run goes on. Both runtimes see the same.
 
 Figures per level and runtime: throughput (completed transactions over the
-level's wall time), latency p50/p95, chaincode server CPU per transaction (user +
-system time of every chaincode server process of that runtime, from
-``/proc/<pid>/stat``) and context switches per transaction (voluntary +
-involuntary, summed over the threads in ``/proc/<pid>/task/*/status``).
+level's wall time), latency p50/p95 of completed transactions, chaincode server
+CPU per transaction (user + system time of every chaincode server process of
+that runtime, from ``/proc/<pid>/stat``) and context switches per transaction
+(voluntary + involuntary, summed over the threads in
+``/proc/<pid>/task/*/status``); both per transaction the chaincodes worked on,
+completed or failed.
 
 Example::
 
@@ -39,6 +44,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -65,7 +71,15 @@ WRITER = "admin-co"
 TWIN_NAME = "gotwin"
 TWIN_VERSION = "1.0"
 TWIN_SOURCE = Path(__file__).resolve().parent / "gotwin"
-SUBMIT_PARAMETERS = ("air_basin", "river_basin")  # catalogued maps: any basin name is a valid new value
+# Catalogued parameters and a valid value that is new each time (so every submit writes).
+SUBMIT_PARAMETERS: tuple[tuple[str, Callable[[str], Any]], ...] = (
+    ("air_basin", lambda unique: {"BJ": f"basin-{unique}"}),
+    ("river_basin", lambda unique: {"TJ": f"river-{unique}"}),
+    ("import_barred_regions", lambda unique: [f"R{unique.upper()}"[:16]]),
+    ("pollutants", lambda unique: ["SO2", f"P{unique}"[:32]]),
+    ("air_pollutants", lambda unique: ["NOx", f"A{unique}"[:32]]),
+    ("water_pollutants", lambda unique: ["COD", f"W{unique}"[:32]]),
+)
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -177,7 +191,7 @@ class Runtime:
     reader: Any
     writer: Any
     pids: list[int]
-    tag: str = field(default_factory=lambda: secrets.token_hex(3))
+    tag: str = field(default_factory=lambda: secrets.token_hex(2).upper())
 
     def operation(self, mode: str, level: int, round_: int) -> Callable:
         if mode == "evaluate":
@@ -186,8 +200,8 @@ class Runtime:
             return evaluate
 
         async def submit(worker: int, sequence: int, result: LoadResult) -> None:
-            name = SUBMIT_PARAMETERS[sequence % len(SUBMIT_PARAMETERS)]
-            value = {"BJ": f"basin-{self.tag}-r{round_}-c{level}-n{sequence}"}
+            name, make = SUBMIT_PARAMETERS[sequence % len(SUBMIT_PARAMETERS)]
+            value = make(f"{self.tag}{round_}{level:x}{sequence:x}")
             try:
                 outcome = await self.writer.submit("Registry:SetParameter", {"name": name, "value": value})
             except CommitError as err:
@@ -198,6 +212,15 @@ class Runtime:
             if not outcome.result.get("changed"):
                 result.extra["unchanged"] += 1
         return submit
+
+
+def errors_by_kind(result: LoadResult) -> dict[str, int]:
+    """Failures counted by message, without the transaction id each one names."""
+    kinds: dict[str, int] = {}
+    for error, times in result.errors.items():
+        kind = re.sub(r"\s*\(tx [0-9a-f]+.*$", "", error)
+        kinds[kind] = kinds.get(kind, 0) + times
+    return kinds
 
 
 @dataclass
@@ -219,16 +242,16 @@ class Pooled:
         self.latencies += result.latencies
         self.usage = self.usage + usage
         self.mvcc += result.extra.get("mvcc", 0)
-        for error, times in result.errors.items():
+        for error, times in errors_by_kind(result).items():
             self.errors[error] = self.errors.get(error, 0) + times
 
     def to_json(self) -> dict[str, Any]:
-        n = self.completed
+        n = self.completed + self.failed  # the chaincodes worked on failed transactions too
         return {
-            "completed": n,
+            "completed": self.completed,
             "failed": self.failed,
             "elapsed_s": round(self.elapsed, 3),
-            "throughput_per_s": round(n / self.elapsed, 2) if self.elapsed else 0.0,
+            "throughput_per_s": round(self.completed / self.elapsed, 2) if self.elapsed else 0.0,
             **latency_stats(self.latencies),
             "chaincode_cpu_ms_per_tx": round(1000 * self.usage.cpu_s / n, 3) if n else None,
             "context_switches_per_tx": round(self.usage.switches / n, 1) if n else None,
@@ -290,15 +313,17 @@ async def measure(network: Network, twin: ExtraChaincode, args: argparse.Namespa
                         log(f"{mode}: {name}, {level} in flight, {args.duration:g}s"
                             + (f" (round {round_ + 1}/{args.rounds})" if args.rounds > 1 else ""))
                         before = usage_of(runtime.pids)
+                        # Submits on a few hot keys fail now and then by design (see the module docstring).
                         result = await run_load(runtime.operation(mode, level, round_), level,
-                                                duration=args.duration)
+                                                duration=args.duration,
+                                                max_failures=25 if mode == "evaluate" else 1_000_000)
                         used = usage_of(runtime.pids) - before
                         pooled[name].add(result, used)
-                        n = max(result.completed, 1)
+                        n = max(result.completed + result.failed, 1)
                         log(f"  {result.completed} ok, {result.failed} failed, {result.throughput:.1f} tx/s, "
                             f"CPU {1000 * used.cpu_s / n:.2f} ms/tx, {used.switches / n:.1f} switches/tx"
                             + (f", {result.extra['mvcc']} MVCC conflicts" if result.extra.get("mvcc") else ""))
-                        for error, times in result.errors.items():
+                        for error, times in errors_by_kind(result).items():
                             log(f"  {times}x {error}")
                         await asyncio.sleep(0.5)  # let commits of the last submits settle
                 rows.append({"mode": mode, "concurrency": level,
@@ -343,7 +368,8 @@ def report(result: dict[str, Any]) -> str:
              f"latencies in ms; CPU and context switches of all chaincode servers of the runtime")
     text = table(headers, rows, title=title)
     text += ("\n\nevaluate: Registry:Members as admin-bj; submit: Registry:SetParameter as admin-co "
-             "(endorse on a majority, order, commit; MVCC-invalid commits counted as completed)")
+             "(endorse on a majority, order, commit; MVCC-invalid commits counted as completed, transactions "
+             "refused at endorsement as failed); CPU and switches per transaction worked on (completed + failed)")
     if "error" in result:
         text += f"\n\nFAILED after the levels above: {result['error']}"
     return text
