@@ -61,15 +61,16 @@ def error_line(err: Exception, state: Globals | None) -> str:
 
 def _other_organizations_down(err: Exception, state: Globals | None,
                               peer_orgs: dict[str, str] | None) -> dict[str, list[str]] | None:
-    """When the Gateway names some organizations that could not endorse, ask the others one by one."""
+    """Ask the organizations the Gateway did not name, one by one, whether their peers endorse.
+
+    Also when it named none: a gateway that already dropped unreachable peers from discovery only
+    says no set of the peers it knows satisfies the policy."""
     unavailable = getattr(err, "unavailable_organizations", None)
     app = state.opened if state is not None else None
-    if app is None or not callable(unavailable):
+    if app is None or not callable(unavailable) or getattr(err, "chaincode_message", None) is not None:
         return None
     try:
         named = unavailable(peer_orgs)
-        if not named:
-            return None
         from client.session import unreachable_organizations
 
         consortium = app.network.consortium

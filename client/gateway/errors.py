@@ -202,7 +202,7 @@ class EndorseError(GatewayError):
         if self.chaincode_message is not None:
             return None
         organizations = self.unavailable_organizations(peer_orgs)
-        if organizations and also_down:
+        if also_down:
             for msp_id, reasons in also_down.items():
                 organizations.setdefault(msp_id, list(reasons))
         listed = _PEERS_UNAVAILABLE.search(self.message)

@@ -37,3 +37,15 @@ def test_the_explanation_names_every_organization_down_and_the_policy():
     assert text.startswith("endorsement failed: organizations HBMSP, TJMSP could not endorse (")
     assert text.endswith("the chaincode's endorsement policy needs a majority of the channel's 4 organizations (3)")
     assert error.explain(EndorsementPolicy(4)).startswith("endorsement failed: organization HBMSP could not")
+
+
+def test_a_gateway_that_names_nobody_still_gets_the_organizations_found_down():
+    """A gateway that dropped the stopped peers from discovery only says no layout satisfies the policy."""
+    error = EndorseError("endorse failed: no combination of peers can be derived which satisfy the endorsement "
+                         "policy: required chaincodes are not installed on sufficient peers")
+    assert error.explain(EndorsementPolicy(4)) == ("endorsement failed: no set of the peers the gateway knows "
+                                                   "satisfies the endorsement policy; the chaincode's endorsement "
+                                                   "policy needs a majority of the channel's 4 organizations (3)")
+    text = error.explain(EndorsementPolicy(4), None, {"TJMSP": ["no peer"], "HBMSP": ["no peer"]})
+    assert text == ("endorsement failed: organizations TJMSP, HBMSP could not endorse (no peer; no peer); "
+                    "the chaincode's endorsement policy needs a majority of the channel's 4 organizations (3)")
