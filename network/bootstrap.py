@@ -35,7 +35,7 @@ from network.errors import NetworkError
 from network.layout import Layout
 from network.lifecycle import Lifecycle, package
 from network.onboarding import add_admins_to_wallet, admin_name
-from network.processes import NodeSpec, ProcessTable, health_status, is_healthy
+from network.processes import NodeSpec, ProcessTable, is_healthy, readiness
 from network.profiles import write_profiles
 
 Progress = Callable[[str], None]
@@ -320,10 +320,8 @@ class Network:
             pid = self.processes.pid(spec.name)
             if pid is None:
                 health = "stopped"
-            elif spec.health_url:
-                health = health_status(spec.health_url)
             else:
-                health = "OK" if is_healthy(spec) else "not listening"
+                health = readiness(spec)
             nodes_status.append({"name": spec.name, "kind": spec.kind, "pid": pid, "health": health,
                                  "ports": list(spec.ports)})
         heights: dict[str, dict[str, int | None]] = {}

@@ -104,13 +104,16 @@ class ProcessTable:
     def wait_ready(self, spec: NodeSpec, timeout: float = 60.0) -> None:
         """Poll the node's health endpoint; on failure show the end of its log."""
         deadline = time.monotonic() + timeout
+        state = "not checked"
         while time.monotonic() < deadline:
             if self.pid(spec.name) is None:
                 raise NetworkError(f"{spec.name} exited during start-up:\n{self.tail(spec.name)}")
-            if is_healthy(spec):
+            state = readiness(spec)
+            if state == "OK":
                 return
             time.sleep(0.25)
-        raise NetworkError(f"{spec.name} did not become healthy within {timeout:.0f}s:\n{self.tail(spec.name)}")
+        raise NetworkError(f"{spec.name} did not become ready within {timeout:.0f}s ({state}):\n"
+                           f"{self.tail(spec.name)}")
 
     def tail(self, name: str, lines: int = 15) -> str:
         path = self.log_path(name)
@@ -120,9 +123,26 @@ class ProcessTable:
 
 
 def is_healthy(spec: NodeSpec) -> bool:
+    """Ready for every later step: healthy, and every port the node serves accepts connections.
+
+    An orderer answers ``/healthz`` before its admin port listens, and the next step
+    (``osnadmin channel join``) uses that port, so health alone is not readiness.
+    """
+    return readiness(spec) == "OK"
+
+
+def readiness(spec: NodeSpec) -> str:
+    """"OK", or what is not ready yet (the health endpoint's reason, or the first port not listening)."""
     if spec.health_url:
-        return health_status(spec.health_url) == "OK"
-    return spec.health_port is not None and port_in_use(spec.health_port)
+        health = health_status(spec.health_url)
+        if health != "OK":
+            return health
+    elif spec.health_port is None or not port_in_use(spec.health_port):
+        return "not listening"
+    for port in spec.ports:
+        if not port_in_use(port):
+            return f"port {port} not listening"
+    return "OK"
 
 
 def health_status(url: str) -> str:
