@@ -44,7 +44,7 @@ parties' organizations and the coordinator is each trade's price record
 (price, quantity, amount) once the listing is gone.
 
 Keys and indexes: :mod:`chaincode.market.store`. An offer record is
-``{id, seller, seller_region, seller_msp, pollutant, vintage, quantity, remaining, pending, sold,
+``{id, seller, seller_region, seller_msp, seller_credit, pollutant, vintage, quantity, remaining, pending, sold,
 status, lots, trades, price_hash, price_collection, price_collections, listed, closed}``; a trade
 ``{id, offer, seller, seller_region, seller_msp, buyer, buyer_region, buyer_msp, pollutant,
 vintage, quantity, cross_region, status, approvals_required, approvals, rejection, lots,
@@ -102,8 +102,8 @@ class MarketContract(Contract):
         entity = seller["entity"]
         candidates = permits.held_lots(ctx, entity, pollutant, vintage)
         enterprises.check_not_frozen(seller, "list offers")
-        credit.check_market_access(entity, credit.level(ctx, entity), permit_rules.credit_market_barred,
-                                   "list offers")
+        standing = credit.standing(ctx, entity)
+        credit.check_market_access(entity, standing, permit_rules.credit_market_barred, "list offers")
         permits.check_enough(entity, f"{pollutant} of vintage {vintage}", quantity, candidates)
 
         stamp = stamp_for(ctx)
@@ -119,6 +119,7 @@ class MarketContract(Contract):
             "seller": entity,
             "seller_region": seller["region"],
             "seller_msp": seller["msp_id"],
+            "seller_credit": standing["level"] if standing else None,
             "pollutant": pollutant,
             "vintage": vintage,
             "quantity": quantity,
@@ -180,7 +181,7 @@ class MarketContract(Contract):
         permit_rules = rules_of(ctx)
         entity = buyer["entity"]
         enterprises.check_not_frozen(buyer, "buy allowances")
-        credit.check_market_access(entity, credit.level(ctx, entity), permit_rules.credit_market_barred,
+        credit.check_market_access(entity, credit.standing(ctx, entity), permit_rules.credit_market_barred,
                                    "buy allowances")
         rules.check_buy(offer, entity, quantity)
         enterprises.check_not_frozen(seller, "sell allowances")
