@@ -8,7 +8,7 @@ import pytest
 
 from monitoring_world import MN_STEEL_AIR, details, entry, hours, mworld  # noqa: F401  (mworld is a fixture)
 from test_permit_world import (
-    BJ_POWER, BJ_STEEL, COORDINATOR, ENTERPRISE, HB_CEMENT, NO_ROLE, OUTSIDER, REGULATOR, TJ_CHEMICAL,
+    BJ_POWER, BJ_STEEL, COORDINATOR, COORDINATOR_OFFICIAL, ENTERPRISE, HB_CEMENT, NO_ROLE, OUTSIDER, REGULATOR, TJ_CHEMICAL,
     UNREGISTERED, priced,
 )
 
@@ -317,3 +317,33 @@ class TestJointPunishment:
         world.issue(BJ_STEEL, 1_000)
         later(world, 365)
         assert world.list_offer(BJ_STEEL, 10)["seller_credit"] == "green"
+
+    def test_a_yellow_party_needs_the_coordinators_approval_across_regions(self, world):
+        finding(world, entity=HB_CEMENT, region="HB", severity="serious")
+        world.issue(BJ_POWER, 1_000)
+        offer = world.list_offer(BJ_POWER, 500)
+        trade = world.buy(HB_CEMENT, offer["id"], 100)
+        assert trade["approvals_required"] == ["BJ", "HB", "CO"]
+        assert trade["extra_approval"] == (f"enterprise {HB_CEMENT} is yellow (警示): its cross-region trades need "
+                                           "the approval of the coordinator CO too (parameter "
+                                           "credit_yellow_extra_approval)")
+        world.ok(REGULATOR["BJ"], "Market:Approve", trade_id=trade["id"])
+        assert world.ok(REGULATOR["HB"], "Market:Approve", trade_id=trade["id"])["status"] == "pending"
+        world.refused(COORDINATOR, "Market:Approve", "role 'regulator' is required for Market:Approve",
+                      trade_id=trade["id"])
+        world.refused(REGULATOR["TJ"], "Market:Approve", f"trade {trade['id']} does not touch region TJ",
+                      trade_id=trade["id"])
+        settled = world.ok(COORDINATOR_OFFICIAL, "Market:Approve", trade_id=trade["id"])
+        assert (settled["status"], sorted(settled["approvals"])) == ("settled", ["BJ", "CO", "HB"])
+
+    def test_the_extra_step_follows_its_parameter_and_same_region_trades_skip_it(self, world):
+        finding(world, entity=BJ_STEEL, severity="serious")
+        world.issue(BJ_POWER, 1_000)
+        offer = world.list_offer(BJ_POWER, 500)
+        assert world.buy(BJ_STEEL, offer["id"], 100)["status"] == "settled"
+        finding(world, entity=HB_CEMENT, region="HB", severity="serious")
+        world.set_parameter("credit_yellow_extra_approval", ["cross_region_manifest"])
+        trade = world.buy(HB_CEMENT, offer["id"], 100)
+        assert (trade["approvals_required"], trade["extra_approval"]) == (["BJ", "HB"], None)
+        world.refused(COORDINATOR_OFFICIAL, "Market:Reject", "role 'regulator' of a region organization is "
+                      "required for Market:Reject", trade_id=trade["id"], reason="no")
