@@ -81,9 +81,9 @@ def offers(app: AppContext, pollutant: str | None, vintage: int | None, seller: 
     found = page.items
     show(found, app.as_json, rows=[(o["id"], o["seller"], o["seller_region"], o["pollutant"], o["vintage"],
                                     kg(o["quantity"]), kg(o["remaining"]), kg(o["pending"]), kg(o["sold"]),
-                                    o["status"]) for o in found],
+                                    o["status"], o.get("seller_credit") or "-") for o in found],
          headers=("offer", "seller", "region", "pollutant", "vintage", "quantity", "available", "pending", "sold",
-                  "status"), empty="(no offers)")
+                  "status", "seller credit"), empty="(no offers)")
     more_rows(page, app.as_json)
 
 
