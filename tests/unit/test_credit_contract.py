@@ -347,3 +347,36 @@ class TestJointPunishment:
         assert (trade["approvals_required"], trade["extra_approval"]) == (["BJ", "HB"], None)
         world.refused(COORDINATOR_OFFICIAL, "Market:Reject", "role 'regulator' of a region organization is "
                       "required for Market:Reject", trade_id=trade["id"], reason="no")
+
+
+class TestDeterminism:
+    def test_the_same_facts_in_another_order_give_the_same_standing(self, world):
+        from test_permit_world import ENTERPRISES, PermitWorld, seeded_ledger
+
+        other = PermitWorld(seeded_ledger())
+        for entity, (name, region) in ENTERPRISES.items():
+            other.ok(REGULATOR[region], "Enterprise:Register", entity=entity, name=name, region=region)
+        facts = [dict(kind="inspection_finding", severity="serious"), dict(kind="inspection_finding"),
+                 dict(kind="licence_condition_breach", severity="minor")]
+        for fact in facts:
+            finding(world, **fact)
+        for fact in reversed(facts):
+            finding(other, **fact)
+        mine, theirs = show(world), show(other)
+        assert (mine["level"], mine["points"]) == (theirs["level"], theirs["points"]) == ("yellow", 7)
+        assert mine["valid_until"] == theirs["valid_until"]
+
+    def test_a_contest_changes_no_standing_and_writes_none(self, world):
+        violation = finding(world)
+        before = stored(world)
+        world.ok(ENTERPRISE[BJ_STEEL], "Violation:Contest", violation_id=violation["id"], reason="sensor fault")
+        assert stored(world) == before
+
+
+def test_one_scorer_only():
+    from chaincode.credit.standing import SCORER
+    from chaincode.facts import credit
+
+    credit.register(SCORER)  # the same one again: nothing happens
+    with pytest.raises(ValueError, match="a green-credit scorer is registered already"):
+        credit.register(object())
