@@ -117,7 +117,8 @@ def cancel(app: AppContext, offer_id: str) -> None:
 @click.argument("trade_id")
 @pass_app
 def approve(app: AppContext, trade_id: str) -> None:
-    """Approve a pending cross-region trade touching your region; the last approval settles it (regulators)."""
+    """Approve a pending cross-region trade touching your region; the last approval settles it (regulators; the
+    coordinator too, for a trade with a yellow-rated party, see 'credit')."""
     outcome = submit(app, "Market:Approve", {"trade_id": trade_id})
     written(app, outcome, _trade_summary(outcome.result))
 

@@ -15,7 +15,9 @@ of the veto before its period is refused; once the consortium shortens the
 period, the works applies with the fingerprint of its rectification report,
 Beijing's regulator approves, the level is back to yellow and the same
 purchase settles. The role matrix of repairs is refused with clear messages
-and an unchanged ledger. Manifests are outside this test (another domain).
+and an unchanged ledger. Still yellow, the works buys from a Hebei offer: the
+trade waits for Beijing's, Hebei's and the coordinator's approval. Manifests
+are outside this test (another domain).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from .permits_world import COORDINATOR, World, credit_code
 
 WORKS = credit_code("BJ", "CREDT", 1)
 SELLER = credit_code("BJ", "CREDT", 2)
+HB_SELLER = credit_code("HB", "CREDT", 3)
 MN = "BJZINC00000000000000001"
 VINTAGE = 2030
 DAY = date.today() - timedelta(days=3)
@@ -226,3 +229,22 @@ def test_the_board_gives_everyone_the_same_numbers(world: World) -> None:
     beijing = {row["region"]: row for row in boards[0]["regions"]}["BJ"]
     assert beijing["enterprises"] >= 2 and beijing["levels"]["yellow"] >= 1 and beijing["violations"] >= 3
     assert world.query("cr-bj-regulator", "credit", "board", "--year", str(DAY.year))["year"] == DAY.year
+
+
+def test_as_yellow_its_cross_region_trade_also_waits_for_the_coordinator(world: World) -> None:
+    world.enterprise("HB", "cr-hb-seller", HB_SELLER)
+    world.cli.ok("identity", "register", "--org", "CO", "--name", "cr-co-official", "--role", "coordinator")
+    world.write("cr-hb-regulator", "enterprise", "register", "--entity", HB_SELLER, "--name", "Hebei Zinc Trader")
+    world.write("cr-hb-regulator", "permit", "issue", "--to", HB_SELLER, "--pollutant", "SO2",
+                "--vintage", str(VINTAGE), "--quantity", "50t")
+    offer = world.write("cr-hb-seller", "market", "offer", "--pollutant", "SO2", "--vintage", str(VINTAGE),
+                        "--quantity", "10t", "--price", "1100/t")
+    assert show(world)["level"] == "yellow"
+    trade = world.write("cr-works", "market", "buy", offer["id"], "--quantity", "1t")
+    assert (trade["status"], trade["approvals_required"]) == ("pending", ["BJ", "HB", "CO"])
+    assert f"enterprise {WORKS} is yellow (警示): its cross-region trades need the approval of the coordinator CO" \
+        in trade["extra_approval"]
+    world.write("cr-bj-regulator", "market", "approve", trade["id"])
+    assert world.write("cr-hb-regulator", "market", "approve", trade["id"])["status"] == "pending"
+    settled = world.write("cr-co-official", "market", "approve", trade["id"])
+    assert (settled["status"], sorted(settled["approvals"])) == ("settled", ["BJ", "CO", "HB"])
