@@ -13,7 +13,8 @@ from chaincode.runtime.context import TxContext
 from chaincode.runtime.errors import AccessDenied, NotFound
 from common.names import ENTERPRISE, REGULATOR
 
-__all__ = ["acting_enterprise", "check_not_frozen", "enterprise", "regional_enterprise", "viewer"]
+__all__ = ["acting_enterprise", "check_not_frozen", "enterprise", "of_region", "page_of", "regional_enterprise",
+           "viewer"]
 
 
 def acting_enterprise(ctx: TxContext, function: str) -> dict[str, Any]:
@@ -54,3 +55,15 @@ def regional_enterprise(ctx: TxContext, entity: str, region: str) -> dict[str, A
         raise AccessDenied(f"enterprise {entity} is not registered in region {region} "
                            f"(it is registered in region {record['region']})")
     return record
+
+
+def page_of(ctx: TxContext, region: str | None, limit: Any, bookmark: Any, keep: Any = lambda record: record) -> Any:
+    """A page of registered enterprises of a region (through the region index), or of all by credit code."""
+    if region is not None:
+        return ctx.indexed(store.ENTERPRISES, store.BY_REGION.span(region), limit, bookmark, keep)
+    return ctx.page(store.ENTERPRISES.namespace.span(), limit, bookmark, lambda key, record: keep(record))
+
+
+def of_region(ctx: TxContext, region: str) -> list[dict[str, Any]]:
+    """Every registered enterprise of a region, by credit code (for regional statistics)."""
+    return [ctx.load(store.ENTERPRISES, entity) for _, entity in ctx.range(*store.BY_REGION.span(region))]

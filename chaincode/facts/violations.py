@@ -10,7 +10,7 @@ Credit scoring and regulators read violations through the reader API only.
 A violation record::
 
     {id, entity, region, year, kind, source, severity, veto, evidence,
-     status: open | contested | resolved, contest, resolution, tx_id, at, by}
+     status: open | contested | resolved, contest, resolution, repaired, tx_id, at, by}
 
 ``severity`` is one of :data:`SEVERITIES`; ``veto`` marks the "one-vote veto"
 kinds (:data:`VETO_KINDS`) that put an enterprise at the lowest credit level
@@ -19,14 +19,23 @@ whatever else it did. An enterprise may contest an open violation once
 contested one with a reason and an outcome: ``upheld`` (the violation stands,
 dealt with) or ``dismissed`` (it should not count).
 
+A violation stays on the ledger for good. The credit domain may mark it
+``repaired`` (:func:`repair`, after an approved credit repair): it then stops
+adding points to the enterprise's green-credit score but keeps its status.
+Every writer refreshes the enterprise's green-credit standing in the same
+transaction (:func:`chaincode.facts.credit.refresh`).
+
 Keys: ``violation`` (id) → record; indexes ``violation~entity`` (entity, year,
-id) and ``violation~region`` (region, year, id).
+id), ``violation~region`` (region, year, id) and ``violation~at`` (entity,
+recording time, id) — the last one reads an enterprise's violations of a
+rolling window.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from chaincode.facts import credit
 from chaincode.runtime import keys, pagination
 from chaincode.runtime.checks import require_choice, require_credit_code, require_text, require_year
 from chaincode.runtime.context import TxContext
@@ -37,6 +46,7 @@ OWNER = "facts.violations"
 EVENT = "ViolationRecorded"
 EVENT_CONTESTED = "ViolationContested"
 EVENT_RESOLVED = "ViolationResolved"
+EVENT_REPAIRED = "ViolationRepaired"
 
 OPEN, CONTESTED, RESOLVED = "open", "contested", "resolved"
 STATUSES = (OPEN, CONTESTED, RESOLVED)
@@ -56,9 +66,12 @@ VIOLATIONS = keys.RecordKind(
                    lambda record: [(record["entity"], record["year"])]),
         keys.Index(keys.namespace("violation~region", "region", "year", "id", owner=OWNER),
                    lambda record: [(record["region"], record["year"])]),
+        keys.Index(keys.namespace("violation~at", "entity", "at", "id", owner=OWNER,
+                                  description="an enterprise's violations by recording time"),
+                   lambda record: [(record["entity"], record["at"])]),
     ),
 )
-BY_ENTITY, BY_REGION = (index.namespace for index in VIOLATIONS.indexes)
+BY_ENTITY, BY_REGION, BY_TIME = (index.namespace for index in VIOLATIONS.indexes)
 
 
 # -- writer ------------------------------------------------------------------------------------
@@ -88,11 +101,13 @@ def record(ctx: TxContext, ids: IdSequence, stamp: Stamp, *, entity: str, region
         "status": OPEN,
         "contest": None,
         "resolution": None,
+        "repaired": None,
         **stamp.record(),
     }
     ctx.save(VIOLATIONS, violation)
     ctx.emit(EVENT, {"violation": violation["id"], "entity": entity, "region": region, "year": year, "kind": kind,
                      "severity": severity, "source": source, "tx_id": ctx.tx_id})
+    credit.refresh(ctx, entity, region)
     return violation
 
 
@@ -120,6 +135,22 @@ def resolve(ctx: TxContext, violation: dict[str, Any], stamp: Stamp, reason: str
     ctx.emit(EVENT_RESOLVED, {"violation": violation["id"], "entity": violation["entity"],
                               "region": violation["region"], "outcome": outcome, "reason": reason,
                               "tx_id": ctx.tx_id})
+    credit.refresh(ctx, violation["entity"], violation["region"])
+    return changed
+
+
+def repair(ctx: TxContext, violation: dict[str, Any], stamp: Stamp, repair_id: str) -> dict[str, Any]:
+    """Mark a violation repaired by an approved credit repair; raises ``ViolationRepaired``.
+
+    The violation keeps its status and stays on the ledger; it no longer adds green-credit points."""
+    if violation.get("repaired"):
+        raise Conflict(f"violation {violation['id']} was repaired already (repair "
+                       f"{violation['repaired']['repair']} on {violation['repaired']['at']})")
+    changed = {**violation, "repaired": stamp.record(repair=repair_id)}
+    ctx.save(VIOLATIONS, changed)
+    ctx.emit(EVENT_REPAIRED, {"violation": violation["id"], "entity": violation["entity"],
+                              "region": violation["region"], "repair": repair_id, "tx_id": ctx.tx_id})
+    credit.refresh(ctx, violation["entity"], violation["region"])
     return changed
 
 
@@ -149,6 +180,17 @@ def page_of(ctx: TxContext, *, entity: str | None = None, region: str | None = N
         return ctx.page(VIOLATIONS.namespace.span(), limit, bookmark,
                         lambda key, value: keep(value) if year in (None, value["year"]) else None)
     return ctx.indexed(VIOLATIONS, span, limit, bookmark, keep)
+
+
+def recorded_since(ctx: TxContext, entity: str, since: str) -> list[dict[str, Any]]:
+    """An enterprise's violations recorded at or after ``since`` (ISO time), oldest first."""
+    start = BY_TIME.prefix(entity) + since
+    return [load(ctx, violation_id) for _, violation_id in ctx.range(start, BY_TIME.prefix(entity) + keys.MAX_RUNE)]
+
+
+def of_region(ctx: TxContext, region: str, year: int) -> list[dict[str, Any]]:
+    """Every violation of a region's year (for regional statistics)."""
+    return [load(ctx, violation_id) for _, violation_id in ctx.range(*BY_REGION.span(region, year))]
 
 
 def count(ctx: TxContext, entity: str, year: int) -> int:

@@ -44,7 +44,7 @@ parties' organizations and the coordinator is each trade's price record
 (price, quantity, amount) once the listing is gone.
 
 Keys and indexes: :mod:`chaincode.market.store`. An offer record is
-``{id, seller, seller_region, seller_msp, pollutant, vintage, quantity, remaining, pending, sold,
+``{id, seller, seller_region, seller_msp, seller_credit, pollutant, vintage, quantity, remaining, pending, sold,
 status, lots, trades, price_hash, price_collection, price_collections, listed, closed}``; a trade
 ``{id, offer, seller, seller_region, seller_msp, buyer, buyer_region, buyer_msp, pollutant,
 vintage, quantity, cross_region, status, approvals_required, approvals, rejection, lots,
@@ -59,6 +59,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chaincode.credit import api as credit_rules
 from chaincode.enterprise import api as enterprises
 from chaincode.facts import credit
 from chaincode.market import prices, rules
@@ -75,7 +76,7 @@ from chaincode.runtime.context import TxContext
 from chaincode.runtime.errors import AccessDenied, Conflict, ContractError, InvalidInput, NotFound
 from chaincode.runtime.router import Contract, transaction
 from chaincode.runtime.stamps import IdSequence, Stamp, new_id, stamp_for
-from common.names import price_collection
+from common.names import COORDINATOR, REGULATOR, price_collection
 
 EVENT_LISTED = "OfferListed"
 EVENT_CANCELLED = "OfferCancelled"
@@ -102,8 +103,8 @@ class MarketContract(Contract):
         entity = seller["entity"]
         candidates = permits.held_lots(ctx, entity, pollutant, vintage)
         enterprises.check_not_frozen(seller, "list offers")
-        credit.check_market_access(entity, credit.level(ctx, entity), permit_rules.credit_market_barred,
-                                   "list offers")
+        standing = credit.standing(ctx, entity)
+        credit.check_market_access(entity, standing, permit_rules.credit_market_barred, "list offers")
         permits.check_enough(entity, f"{pollutant} of vintage {vintage}", quantity, candidates)
 
         stamp = stamp_for(ctx)
@@ -119,6 +120,7 @@ class MarketContract(Contract):
             "seller": entity,
             "seller_region": seller["region"],
             "seller_msp": seller["msp_id"],
+            "seller_credit": standing["level"] if standing else None,
             "pollutant": pollutant,
             "vintage": vintage,
             "quantity": quantity,
@@ -180,7 +182,7 @@ class MarketContract(Contract):
         permit_rules = rules_of(ctx)
         entity = buyer["entity"]
         enterprises.check_not_frozen(buyer, "buy allowances")
-        credit.check_market_access(entity, credit.level(ctx, entity), permit_rules.credit_market_barred,
+        credit.check_market_access(entity, credit.standing(ctx, entity), permit_rules.credit_market_barred,
                                    "buy allowances")
         rules.check_buy(offer, entity, quantity)
         enterprises.check_not_frozen(seller, "sell allowances")
@@ -194,6 +196,9 @@ class MarketContract(Contract):
         trade_id = new_id(ctx, ids, "T", TRADES)
         regions = permits.scope.approving_regions(seller["region"], buyer["region"])
         cross = bool(regions)
+        extra = _extra_approval(ctx, [entity, offer["seller"]]) if cross else None
+        if extra is not None:
+            regions = [*regions, extra[0]]
         if cross:
             changes = {"status": permits.PENDING, "trade": trade_id}
             action = "reserved"
@@ -222,6 +227,7 @@ class MarketContract(Contract):
             "cross_region": cross,
             "status": rules.TRADE_PENDING if cross else rules.TRADE_SETTLED,
             "approvals_required": list(regions),
+            "extra_approval": extra[1] if extra is not None else None,
             "approvals": {},
             "rejection": None,
             "lots": moved_ids,
@@ -248,9 +254,9 @@ class MarketContract(Contract):
     def approve(self, ctx: TxContext, trade_id: Any) -> dict[str, Any]:
         """A regulator of the seller's or the buyer's region approves a pending cross-region trade;
         the last required approval settles it."""
-        region = registry.acting_regulator(ctx, "Market:Approve")
         require_id("trade_id", trade_id, "T")
         trade = load_trade(ctx, trade_id)
+        region = _acting_approver(ctx, trade, "Market:Approve")
         _check_regulates(trade, region, "approve")
         rules.check_trade_pending(trade)
         if region in trade["approvals"]:
@@ -284,10 +290,10 @@ class MarketContract(Contract):
     def reject(self, ctx: TxContext, trade_id: Any, reason: Any) -> dict[str, Any]:
         """A regulator of either region rejects a pending trade; the quantity returns to the offer
         (or to the seller, when the offer has been cancelled)."""
-        region = registry.acting_regulator(ctx, "Market:Reject")
         require_id("trade_id", trade_id, "T")
         require_text("reason", reason)
         trade = load_trade(ctx, trade_id)
+        region = _acting_approver(ctx, trade, "Market:Reject")
         _check_regulates(trade, region, "reject")
         rules.check_trade_pending(trade)
 
@@ -479,6 +485,30 @@ def _release(ctx: TxContext, lot: dict[str, Any], stamp: Stamp, action: str, **d
 
 def _sees_trade(reader: Viewer, trade: dict[str, Any]) -> bool:
     return reader.sees(regions=(trade["seller_region"], trade["buyer_region"]), parties=(trade["seller"], trade["buyer"]))
+
+
+def _extra_approval(ctx: TxContext, parties: list[str]) -> tuple[str, str] | None:
+    """Joint punishment of yellow: a cross-region trade with a yellow-rated party also needs the coordinator's
+    approval (parameter ``credit_yellow_extra_approval``); ``(coordinator code, why)`` or ``None``."""
+    for party in parties:
+        if credit_rules.needs_extra_approval(ctx, party, "cross_region_trade"):
+            coordinators = [m["code"] for m in registry.members(ctx) if registry.is_coordinator(m)]
+            if not coordinators:
+                return None
+            return coordinators[0], (f"enterprise {party} is {credit_rules.describe('yellow')}: its cross-region "
+                                     f"trades need the approval of the coordinator {coordinators[0]} too "
+                                     f"(parameter credit_yellow_extra_approval)")
+    return None
+
+
+def _acting_approver(ctx: TxContext, trade: dict[str, Any], function: str) -> str:
+    """The region of an approving regulator, or the coordinator's code when the trade needs its extra approval
+    (an identity of the coordinator organization with role regulator or coordinator)."""
+    member = registry.caller_member(ctx)
+    if registry.is_coordinator(member) and member["code"] in trade["approvals_required"] \
+            and ctx.caller.role in (REGULATOR, COORDINATOR):
+        return member["code"]
+    return registry.acting_regulator(ctx, function)
 
 
 def _check_regulates(trade: dict[str, Any], region: str, verb: str) -> None:

@@ -81,9 +81,9 @@ def offers(app: AppContext, pollutant: str | None, vintage: int | None, seller: 
     found = page.items
     show(found, app.as_json, rows=[(o["id"], o["seller"], o["seller_region"], o["pollutant"], o["vintage"],
                                     kg(o["quantity"]), kg(o["remaining"]), kg(o["pending"]), kg(o["sold"]),
-                                    o["status"]) for o in found],
+                                    o["status"], o.get("seller_credit") or "-") for o in found],
          headers=("offer", "seller", "region", "pollutant", "vintage", "quantity", "available", "pending", "sold",
-                  "status"), empty="(no offers)")
+                  "status", "seller credit"), empty="(no offers)")
     more_rows(page, app.as_json)
 
 
@@ -117,7 +117,8 @@ def cancel(app: AppContext, offer_id: str) -> None:
 @click.argument("trade_id")
 @pass_app
 def approve(app: AppContext, trade_id: str) -> None:
-    """Approve a pending cross-region trade touching your region; the last approval settles it (regulators)."""
+    """Approve a pending cross-region trade touching your region; the last approval settles it (regulators; the
+    coordinator too, for a trade with a yellow-rated party, see 'credit')."""
     outcome = submit(app, "Market:Approve", {"trade_id": trade_id})
     written(app, outcome, _trade_summary(outcome.result))
 

@@ -82,11 +82,11 @@ class TestListing:
 
     def test_a_frozen_or_red_rated_enterprise_cannot_list(self, world):
         world.issue(BJ_STEEL, 100)
-        world.ledger.state[world.key("credit", BJ_STEEL)] = serialization.dumps({"level": "red"})
-        world.refused(ENTERPRISE[BJ_STEEL], "Market:ListOffer", f"enterprise {BJ_STEEL} has green-credit level "
-                      "red; level red may not list offers", transient=priced(1), pollutant="SO2", vintage=2025,
+        world.ok(REGULATOR["BJ"], "Violation:Record", entity=BJ_STEEL, kind="hidden_discharge_pipe",
+                 severity="severe", evidence="inspection found a hidden pipe")
+        world.refused(ENTERPRISE[BJ_STEEL], "Market:ListOffer", f"enterprise {BJ_STEEL} is red (不良) since "
+                      "2026-01-01: it may not list offers", transient=priced(1), pollutant="SO2", vintage=2025,
                       quantity=10)
-        world.ledger.state[world.key("credit", BJ_STEEL)] = serialization.dumps({"level": "yellow"})
         world.ok(REGULATOR["BJ"], "Enterprise:Freeze", entity=BJ_STEEL, reason="audit")
         world.refused(ENTERPRISE[BJ_STEEL], "Market:ListOffer", "is frozen by the regulator of region BJ (audit); "
                       "it cannot list offers", transient=priced(1), pollutant="SO2", vintage=2025, quantity=10)
@@ -145,8 +145,9 @@ class TestSameRegionPurchase:
         world.refused(ENTERPRISE[HB_CEMENT], "Market:Buy", f"enterprise {BJ_STEEL} is frozen by the regulator of "
                       "region BJ (hidden pipe); it cannot sell allowances", transient=priced(1),
                       offer_id=offer["id"], quantity=1)
-        world.ledger.state[world.key("credit", TJ_CHEMICAL)] = serialization.dumps({"level": "red"})
-        world.refused(ENTERPRISE[TJ_CHEMICAL], "Market:Buy", "has green-credit level red; level red may not buy "
+        world.ok(REGULATOR["TJ"], "Violation:Record", entity=TJ_CHEMICAL, kind="environmental_crime",
+                 severity="severe", evidence="court judgment")
+        world.refused(ENTERPRISE[TJ_CHEMICAL], "Market:Buy", "is red (不良) since 2026-01-01: it may not buy "
                       "allowances", transient=priced(1), offer_id=offer["id"], quantity=1)
 
     def test_an_unknown_offer_is_named(self, world):

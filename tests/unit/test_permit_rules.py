@@ -269,8 +269,13 @@ class TestRules:
     def test_red_credit_keeps_an_enterprise_out_of_the_market(self):
         credit.check_market_access("X", None, ["red"], "buy allowances")
         credit.check_market_access("X", "yellow", ["red"], "buy allowances")
-        with pytest.raises(Conflict, match="enterprise X has green-credit level red"):
+        with pytest.raises(Conflict, match=r"enterprise X is red \(不良\): it may not buy allowances"):
             credit.check_market_access("X", "red", ["red"], "buy allowances")
+        with pytest.raises(Conflict, match=r"enterprise X is red \(不良\) since 2026-05-02: it may not list offers "
+                                           r"\(joint punishment of green-credit level red, parameter "
+                                           r"credit_market_barred\)"):
+            credit.check_market_access("X", {"level": "red", "since": {"date": "2026-05-02"}}, ["red"],
+                                       "list offers")
 
     def test_shortfalls_name_the_frozen_lots_left_out(self):
         candidates = [{"id": "L-A", "quantity": 100, "frozen": None},

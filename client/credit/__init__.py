@@ -1,0 +1,1 @@
+"""Green credit on the ledger: what the ``credit`` commands send and how they read the answers."""
