@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chaincode.compensation.contract import CompensationContract
 from chaincode.enterprise.contract import EnterpriseContract
 from chaincode.facts import credit, violations  # noqa: F401  (declares their namespaces at start-up)
 from chaincode.market.contract import MarketContract
@@ -18,7 +19,7 @@ def all_contracts() -> list[Contract]:
     """The contracts this chaincode serves; a new domain adds its contract here."""
     return [RegistryContract(), EnterpriseContract(), PermitContract(), MarketContract(), LicenceContract(),
             MonitorContract(), ReportContract(), ViolationContract(), PeriodContract(),
-            ComplianceContract(), SharingContract()]
+            ComplianceContract(), SharingContract(), CompensationContract()]
 
 
 def build_router() -> Router:
