@@ -247,6 +247,14 @@ class CompensationContract(Contract):
         return {**record, "ledger_policy": endorsement.describe(policy) if policy else None}
 
     @transaction
+    def settlement(self, ctx: TxContext, settlement: Any) -> dict[str, Any]:
+        """One settlement (with whether it is overdue), for the readers of its agreement."""
+        require_id("settlement", settlement, SETTLEMENT_PREFIX)
+        record = ctx.load(SETTLEMENTS, settlement)
+        reader_of(ctx, ctx.load(AGREEMENTS, record["agreement"]), "Compensation:Settlement")
+        return with_overdue(record, ctx.timestamp)
+
+    @transaction
     def list(self, ctx: TxContext, limit: Any = None, bookmark: Any = None) -> dict[str, Any]:
         """The agreements the caller may read: its region's, or (coordinator) those it arbitrates."""
         member = registry.caller_member(ctx)
