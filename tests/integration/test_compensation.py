@@ -138,6 +138,15 @@ def test_a_signature_endorsed_by_one_region_only_is_invalidated_by_the_key_level
         one_sided.submit("Compensation:Sign", {"agreement": agreement}, endorsing_organizations=["BJMSP"])
     assert invalid.value.validation_code_name == "ENDORSEMENT_POLICY_FAILURE"
     assert invalid.value.block_number is not None
+    # The validator names the failed policy: the agreement key's own, not the chaincode's.
+    peer = world.network.consortium.org("BJ").peers[0]
+    log = world.network.processes.log_path(peer.name)
+    mark = f"txId = {invalid.value.tx_id} returned error: validation of key"
+    lines, _ = wait_for(lambda: [line for line in log.read_text(errors="replace").splitlines() if mark in line],
+                        RetryPolicy.polling(0.2, 30.0), until=bool,
+                        describe=lambda found: f"{log} has no line with {mark!r}")
+    assert "comp~agreement" in lines[0] and agreement in lines[0]
+    assert "validation of endorsement policy for chaincode" not in lines[0]
     world.sync()
     assert world.query(HB_REG, "compensation", "show", agreement)["status"] == "proposed"
 
