@@ -203,7 +203,7 @@ class CompensationContract(Contract):
         require_text("section", section, 200)
         upstream_msp, downstream_msp = registry.region_msp(ctx, upstream), registry.region_msp(ctx, downstream)
         config = rules_of(ctx)
-        checked = rules.check_terms(terms, config.default_k0, config.default_weights)
+        checked = rules.check_terms(terms, config.default_k0, config.default_weights, config.due_days)
         stamp = stamp_for(ctx)
         agreement_id = new_id(ctx, IdSequence(ctx.tx_id), AGREEMENT_PREFIX, AGREEMENTS)
         record = {"id": agreement_id, "channel": ctx.channel_id, "section": section,
@@ -381,7 +381,7 @@ class CompensationContract(Contract):
         index = rules.compensation_index(terms, rules.from_texts(state["official"]))
         who_pays = rules.settlement_terms(terms, index, record["upstream"]["region"],
                                           record["downstream"]["region"])
-        due_at = ctx.timestamp + rules_of(ctx).due_days * DAY_SECONDS
+        due_at = ctx.timestamp + terms.due_days * DAY_SECONDS
         settlement_id = new_id(ctx, IdSequence(ctx.tx_id), SETTLEMENT_PREFIX, SETTLEMENTS)
         settlement = {"id": settlement_id, "agreement": agreement, "period": period, **who_pays,
                       "index": index.as_record(), "inputs": {"official": state["official"], "k0": record["terms"]["k0"],

@@ -3,7 +3,8 @@
 * ``compensation_default_k0`` ("0.85"): the stability coefficient K0 of an agreement that names none
 * ``compensation_default_weights``: pollutant → weight Ki for agreements that give none (the 新安江
   programme's permanganate index, ammonia nitrogen, total nitrogen, total phosphorus at 0.25 each)
-* ``compensation_due_days`` (30): days after settlement within which the payer pays and the payee confirms
+* ``compensation_due_days`` (30): days after settlement within which the payer pays and the payee confirms,
+  for agreements that name no ``due_days`` of their own (an agreement keeps the value it was signed with)
 * ``compensation_regional_standards``: pollutant → region (or ``*`` for every region) → standard
   concentration in mg/L, for the per-region variant (defaults: GB 3838-2002 class III)
 * ``compensation_regional_coefficient_yuan`` (10,000,000): yuan per unit of relative distance from the
@@ -67,7 +68,7 @@ DECLARED = [
     parameters.declare("compensation_due_days", type="a whole number of days from 0 to 3650", domain=DOMAIN,
                        default=30, validate=parameters.integer(0, 3650),
                        description="days after a compensation settlement within which payment must be "
-                                   "confirmed by both sides before it is overdue"),
+                                   "confirmed by both sides before it is overdue (default of an agreement's due_days)"),
     parameters.declare("compensation_regional_standards",
                        type="an object of pollutant → {region code or *: decimal string (mg/L)}", domain=DOMAIN,
                        default=DEFAULT_STANDARDS, validate=_standards,

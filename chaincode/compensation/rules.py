@@ -41,6 +41,7 @@ YEAR = re.compile(r"[0-9]{4}")
 PERIOD_KINDS = ("month", "year")
 UPSTREAM, DOWNSTREAM = "upstream", "downstream"
 MAX_AMOUNT_YUAN = 10**13
+MAX_DUE_DAYS = 3650
 
 
 # -- decimals ------------------------------------------------------------------------------------
@@ -100,6 +101,7 @@ class Terms:
     downstream_pays: int  # yuan, when P <= 1
     upstream_pays: int  # yuan, when P > 1
     arbiter: str  # "coordinator" or "none"
+    due_days: int = 30  # days after settling within which payment is confirmed, else overdue
 
     def as_record(self) -> dict[str, Any]:
         return {
@@ -107,7 +109,7 @@ class Terms:
                            for p in self.pollutants],
             "k0": text(self.k0), "period": self.period, "tolerance": text(self.tolerance),
             "amounts": {"downstream_pays": self.downstream_pays, "upstream_pays": self.upstream_pays},
-            "arbiter": self.arbiter,
+            "arbiter": self.arbiter, "due_days": self.due_days,
         }
 
     @property
@@ -121,11 +123,11 @@ def require_amount(field: str, value: Any) -> int:
     return value
 
 
-def check_terms(terms: Any, default_k0: str, default_weights: Mapping[str, str]) -> Terms:
-    """The terms of an agreement; weights and K0 default to the consortium's parameters."""
+def check_terms(terms: Any, default_k0: str, default_weights: Mapping[str, str], default_due_days: int = 30) -> Terms:
+    """The terms of an agreement; weights, K0 and the payment period default to the consortium's parameters."""
     if not isinstance(terms, dict):
         raise InvalidInput(f"terms must be an object, got {terms!r}"[:200])
-    known = {"pollutants", "k0", "period", "tolerance", "amounts", "arbiter"}
+    known = {"pollutants", "k0", "period", "tolerance", "amounts", "arbiter", "due_days"}
     unknown = sorted(set(terms) - known)
     if unknown:
         raise InvalidInput(f"terms: unknown field(s) {', '.join(unknown)}; accepted: {', '.join(sorted(known))}")
@@ -169,9 +171,12 @@ def check_terms(terms: Any, default_k0: str, default_weights: Mapping[str, str])
     arbiter = terms.get("arbiter", "none")
     if arbiter not in ("coordinator", "none"):
         raise InvalidInput(f"terms.arbiter must be coordinator or none, got {arbiter!r}")
+    due_days = terms.get("due_days", default_due_days)
+    if isinstance(due_days, bool) or not isinstance(due_days, int) or not 0 <= due_days <= MAX_DUE_DAYS:
+        raise InvalidInput(f"terms.due_days must be a whole number of days from 0 to {MAX_DUE_DAYS}, got {due_days!r}")
     return Terms(tuple(pollutants), k0, period, tolerance,
                  require_amount("amounts.downstream_pays", amounts["downstream_pays"]),
-                 require_amount("amounts.upstream_pays", amounts["upstream_pays"]), arbiter)
+                 require_amount("amounts.upstream_pays", amounts["upstream_pays"]), arbiter, due_days)
 
 
 def terms_of(record: Mapping[str, Any]) -> Terms:
@@ -180,7 +185,7 @@ def terms_of(record: Mapping[str, Any]) -> Terms:
     return Terms(tuple(Pollutant(p["code"], Fraction(Decimal(p["baseline"])), Fraction(Decimal(p["weight"])))
                        for p in t["pollutants"]),
                  Fraction(Decimal(t["k0"])), t["period"], Fraction(Decimal(t["tolerance"])),
-                 t["amounts"]["downstream_pays"], t["amounts"]["upstream_pays"], t["arbiter"])
+                 t["amounts"]["downstream_pays"], t["amounts"]["upstream_pays"], t["arbiter"], t["due_days"])
 
 
 # -- periods -------------------------------------------------------------------------------------

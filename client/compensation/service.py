@@ -73,6 +73,8 @@ def load_terms(path: str | Path) -> dict[str, Any]:
         raise CompensationError(f"agreement file {path} must hold a mapping (pollutants, amounts, ...)")
     terms: dict[str, Any] = {key: value for key, value in document.items()
                              if key in ("k0", "period", "tolerance", "arbiter")}
+    if "due_days" in document:
+        terms["due_days"] = _amount("due_days", document["due_days"], "days")
     pollutants = document.get("pollutants")
     if isinstance(pollutants, dict):
         pollutants = [{"code": code, **(spec if isinstance(spec, dict) else {"baseline": spec})}
@@ -84,16 +86,17 @@ def load_terms(path: str | Path) -> dict[str, Any]:
         terms["amounts"] = {key: _amount(key, value) for key, value in amounts.items()}
     elif amounts is not None:
         terms["amounts"] = amounts
-    unknown = sorted(set(document) - {"k0", "period", "tolerance", "arbiter", "pollutants", "amounts"})
+    unknown = sorted(set(document) - {"k0", "period", "tolerance", "arbiter", "pollutants", "amounts", "due_days"})
     if unknown:
         raise CompensationError(f"agreement file {path}: unknown field(s) {', '.join(unknown)}")
     return terms
 
 
-def _amount(name: str, value: Any) -> Any:
+def _amount(name: str, value: Any, unit: str = "yuan") -> Any:
     if isinstance(value, str) and AMOUNT.fullmatch(value.strip()):
         return int(value.strip().replace("_", "").replace(",", ""))
-    raise CompensationError(f"amounts.{name} must be a whole number of yuan, got {value!r}")
+    where = name if unit != "yuan" else f"amounts.{name}"
+    raise CompensationError(f"{where} must be a whole number of {unit}, got {value!r}")
 
 
 # -- channels ------------------------------------------------------------------------------------

@@ -3,17 +3,18 @@
 Hebei's regulator proposes an agreement for the Chaohe section on the pair
 channel ``bj-hb``; its key carries a key-level endorsement policy requiring
 both regions' peers, so a signature endorsed by Beijing's peer alone is
-invalidated at commit with ENDORSEMENT_POLICY_FAILURE and changes nothing;
-signed through the gateway normally, it is in force. Both regions' monitors
-submit monthly means: a clean month (P ≤ 1, Beijing pays Hebei) and a dirty one
-(P > 1, Hebei pays Beijing) settle the right way round and are confirmed paid
-and received; a month whose two measurements differ beyond the tolerance is
-disputed and cannot settle until both regulators sign the same values. Tianjin
-cannot read the agreement on any channel. Refusals print one clear line and
-leave the ledger unchanged. Finally the per-region variant on the all-members
-channel: Beijing, Tianjin and Hebei submit their COD discharge against the
-standard, the coordinator settles, and rewards and penalties balance through
-its pool.
+invalidated at commit with ENDORSEMENT_POLICY_FAILURE (the peer's validator
+names the agreement key's policy) and changes nothing; signed through the
+gateway normally, it is in force. Both regions' monitors submit monthly means:
+a clean month (P ≤ 1, Beijing pays Hebei) and a dirty one (P > 1, Hebei pays
+Beijing) settle the right way round; one is confirmed paid and received, the
+other (the agreement gives no days to pay) is overdue. A month whose two
+measurements differ beyond the tolerance is disputed and cannot settle until
+both regulators sign the same values. Tianjin cannot read the agreement on any
+channel. Refusals print one clear line and leave the ledger unchanged. Finally
+the per-region variant on the all-members channel: Beijing, Tianjin and Hebei
+submit their COD discharge against the standard, the coordinator settles, and
+rewards and penalties balance through its pool.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ k0: 0.85
 period: month
 tolerance: 0.1
 arbiter: none
+due_days: 0            # payment is due at once, so an unconfirmed settlement shows as overdue
 pollutants:
   CODMn: 4
   NH3-N: 0.5
@@ -177,8 +179,11 @@ def test_a_clean_month_and_a_dirty_month_settle_the_right_way_round(world: PairW
     assert world.write(HB_REG, "compensation", "confirm", clean["id"], "--received")["status"] == "received"
     periods = {p["period"]: p for p in world.statement(agreement)["periods"]}
     assert periods[CLEAN]["settlement"]["status"] == "received"
+    assert periods[CLEAN]["settlement"]["overdue"] is False
     assert periods[DIRTY]["settlement"]["status"] == "awaiting_payment"
-    assert periods[DIRTY]["settlement"]["overdue"] is False
+    assert periods[DIRTY]["settlement"]["overdue"] is True
+    table = world.cli.ok("--as", BJ_REG, "compensation", "statement", agreement).stdout
+    assert "awaiting_payment (OVERDUE)" in table and "0.6442291667" in table
 
 
 def test_a_disputed_month_cannot_settle_until_both_regulators_agree(world: PairWorld, agreement: str) -> None:

@@ -35,12 +35,12 @@ def test_bad_values_are_refused_before_sending(text, message):
 
 def test_an_agreement_file_keeps_every_number_as_text(tmp_path: Path):
     path = tmp_path / "agreement.yaml"
-    path.write_text("k0: 0.85\nperiod: month\ntolerance: 0.10\narbiter: coordinator\n"
+    path.write_text("k0: 0.85\nperiod: month\ntolerance: 0.10\narbiter: coordinator\ndue_days: 14\n"
                     "pollutants:\n  CODMn: 4\n  NH3-N: {baseline: 0.5, weight: 0.25}\n"
                     "  TN: 1.20\n  TP: 0.1\n"
                     "amounts: {downstream_pays: 100_000_000, upstream_pays: '60,000,000'}\n", encoding="utf-8")
     assert load_terms(path) == {
-        "k0": "0.85", "period": "month", "tolerance": "0.10", "arbiter": "coordinator",
+        "k0": "0.85", "period": "month", "tolerance": "0.10", "arbiter": "coordinator", "due_days": 14,
         "pollutants": [{"code": "CODMn", "baseline": "4"}, {"code": "NH3-N", "baseline": "0.5", "weight": "0.25"},
                        {"code": "TN", "baseline": "1.20"}, {"code": "TP", "baseline": "0.1"}],
         "amounts": {"downstream_pays": 100_000_000, "upstream_pays": 60_000_000}}

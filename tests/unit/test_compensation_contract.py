@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from chaincode.compensation.store import AGREEMENTS, PERIODS, SETTLEMENTS
 from chaincode.runtime import endorsement
+from chaincode.runtime.parameters import PARAMS
+from common import canonical
 from compensation_world import (BJ_ENTERPRISE, CO_ADMIN, CO_AUDITOR, HIGH, LOW, MONITOR, CompensationWorld,
                                 agreement_terms, cworld)  # noqa: F401  (fixture)
 from test_permit_world import REGULATOR
@@ -139,6 +141,23 @@ def test_an_unconfirmed_settlement_past_its_due_date_is_overdue(cworld: Compensa
     assert row["settlement"]["overdue"] is True and row["settlement"]["status"] == "awaiting_payment"
     statement = cworld.query(REGULATOR["BJ"], "Compensation:RegionStatement", region="BJ", year=2025)
     assert statement["settlements"][0]["overdue"] is True
+
+
+def test_the_payment_period_is_the_agreement_s_own_or_the_parameter_at_proposal(cworld: CompensationWorld):
+    cworld.ledger.state[PARAMS.key("compensation_due_days")] = canonical.dumps(7)
+    by_default = cworld.propose()
+    assert cworld.query(REGULATOR["BJ"], "Compensation:Show", agreement=by_default)["terms"]["due_days"] == 7
+    immediate = cworld.call(REGULATOR["HB"], "Compensation:Propose", upstream="HB", downstream="BJ",
+                            section="Chaohe", terms=agreement_terms(due_days=0))["id"]
+    cworld.call(REGULATOR["BJ"], "Compensation:Sign", agreement=immediate)
+    cworld.both_submit(immediate, "2025-05", LOW, LOW)
+    settled = cworld.call(REGULATOR["BJ"], "Compensation:Settle", agreement=immediate, period="2025-05")
+    assert settled["due_at"] == cworld.ledger.clock
+    assert cworld.query(REGULATOR["HB"], "Compensation:Settlement", settlement=settled["id"])["overdue"] is False
+    cworld.ledger.clock += 1
+    assert cworld.query(REGULATOR["HB"], "Compensation:Settlement", settlement=settled["id"])["overdue"] is True
+    cworld.query_refused(REGULATOR["TJ"], "Compensation:Settlement", "outside the data permission",
+                         settlement=settled["id"])
 
 
 def test_a_region_statement_adds_up_what_it_paid_and_received_in_a_year(cworld: CompensationWorld):

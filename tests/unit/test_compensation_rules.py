@@ -167,3 +167,15 @@ def test_the_regional_standard_is_the_region_s_own_or_the_default():
     assert rules.regional_standard(standards, "COD", "BJ") == 20
     with pytest.raises(InvalidInput, match="pollutant SO2 has no regional standard"):
         rules.regional_standard(standards, "SO2", "BJ")
+
+
+def test_the_payment_period_defaults_to_the_parameter_and_is_checked():
+    assert terms().due_days == 30
+    assert rules.check_terms({"pollutants": [{"code": "TP", "baseline": "0.1", "weight": "1"}], "due_days": 0,
+                              "amounts": {"downstream_pays": 1, "upstream_pays": 1}}, "0.85", DEFAULT_WEIGHTS,
+                             45).due_days == 0
+    assert rules.check_terms({"pollutants": [{"code": "TP", "baseline": "0.1", "weight": "1"}],
+                              "amounts": {"downstream_pays": 1, "upstream_pays": 1}}, "0.85", DEFAULT_WEIGHTS,
+                             45).due_days == 45
+    with pytest.raises(InvalidInput, match="terms.due_days must be a whole number of days from 0 to 3650"):
+        terms(due_days="30")
