@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Callable, Mapping
 
 from chaincode.compensation.rules import DECIMAL, POLLUTANT
@@ -28,11 +29,11 @@ DEFAULT_STANDARDS = {"CODMn": {"*": "6"}, "COD": {"*": "20"}, "NH3-N": {"*": "1"
 
 
 def _decimal_text(value: Any, positive: bool = True) -> bool:
-    return isinstance(value, str) and bool(DECIMAL.fullmatch(value)) and (not positive or float(value) > 0)
+    return isinstance(value, str) and bool(DECIMAL.fullmatch(value)) and (not positive or Decimal(value) > 0)
 
 
 def _k0(value: Any) -> str | None:
-    if not _decimal_text(value) or float(value) > 1:
+    if not _decimal_text(value) or Decimal(value) > 1:
         return f"must be a decimal string in (0, 1] like \"0.85\", got {value!r}"
     return None
 

@@ -179,3 +179,19 @@ def test_the_payment_period_defaults_to_the_parameter_and_is_checked():
                              45).due_days == 45
     with pytest.raises(InvalidInput, match="terms.due_days must be a whole number of days from 0 to 3650"):
         terms(due_days="30")
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("compensation_default_k0", "1.5", "in (0, 1]"),
+    ("compensation_default_k0", 0.85, "in (0, 1]"),
+    ("compensation_default_weights", {"TP": "0"}, "positive decimal string"),
+    ("compensation_regional_standards", {"COD": {"*": 20}}, "positive decimal string"),
+    ("compensation_regional_standards", {"COD": {}}, "non-empty object"),
+    ("compensation_due_days", 4000, "between 0 and 3650"),
+])
+def test_compensation_parameters_refuse_bad_values(name, value, message):
+    from chaincode.runtime import parameters
+
+    with pytest.raises(InvalidInput) as refused:
+        parameters.check(name, value)
+    assert message in refused.value.message
