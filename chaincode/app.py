@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chaincode.compensation.contract import CompensationContract
 from chaincode.credit.contract import CreditContract
 from chaincode.enterprise.contract import EnterpriseContract
 from chaincode.facts import credit, violations  # noqa: F401  (declares their namespaces at start-up)
@@ -19,7 +20,8 @@ def all_contracts() -> list[Contract]:
     """The contracts this chaincode serves; a new domain adds its contract here."""
     return [RegistryContract(), EnterpriseContract(), PermitContract(), MarketContract(), LicenceContract(),
             MonitorContract(), ReportContract(), ViolationContract(), PeriodContract(),
-            ComplianceContract(), SharingContract(), CreditContract()]
+            ComplianceContract(), SharingContract(), CreditContract(),
+            CompensationContract()]
 
 
 def build_router() -> Router:

@@ -250,24 +250,29 @@ class Network:
                      f"committed")
 
     def _bootstrap_registry(self, progress: Progress) -> None:
-        """Write members and rule parameters to the ledger, as the coordinator's admin (idempotent)."""
+        """Write members and rule parameters to every channel's ledger (idempotent).
+
+        On the all-members channel as the coordinator's admin; on a pair channel as the admin of its
+        first region, since only the pair's organizations belong to it. Pair-channel domains
+        (ecological compensation) check roles and regions against the same member records.
+        """
         c = self.consortium
-        org = next((o for o in c.organizations if o.kind == "coordinator"), c.organizations[0])
-        channel = c.channels[0]
         argument = json.dumps({"members": c.ledger_members(), "parameters": c.parameters},
                               sort_keys=True, separators=(",", ":"))
-        targets: list[str] = []
-        for member in channel.orgs:
-            peer = member.peers[0]
-            targets += ["--peerAddresses", peer.address,
-                        "--tlsRootCertFiles", str(self.layout.peer_dir(peer) / "tls" / "ca.crt")]
-        run_with_retry([binaries.binary("peer"), "chaincode", "invoke", "-o", org.orderer_address, "--tls",
-                        "--cafile", str(self.layout.orderer_dir(org) / "tls" / "ca.crt"),
-                        "-C", channel.name, "-n", c.chaincode_name, *targets, "--waitForEvent",
-                        "-c", json.dumps({"Args": ["Registry:Bootstrap", argument]})],
-                       env=nodes.peer_cli_env(self.layout, org.peers[0]), attempts=10, delay=3.0,
-                       what="bootstrapping the consortium registry")
-        progress(f"  {len(c.organizations)} members and {len(c.parameters)} parameters on {channel.name}")
+        for channel in c.channels:
+            org = next((o for o in channel.orgs if o.kind == "coordinator"), channel.orgs[0])
+            targets: list[str] = []
+            for member in channel.orgs:
+                peer = member.peers[0]
+                targets += ["--peerAddresses", peer.address,
+                            "--tlsRootCertFiles", str(self.layout.peer_dir(peer) / "tls" / "ca.crt")]
+            run_with_retry([binaries.binary("peer"), "chaincode", "invoke", "-o", org.orderer_address, "--tls",
+                            "--cafile", str(self.layout.orderer_dir(org) / "tls" / "ca.crt"),
+                            "-C", channel.name, "-n", c.chaincode_name, *targets, "--waitForEvent",
+                            "-c", json.dumps({"Args": ["Registry:Bootstrap", argument]})],
+                           env=nodes.peer_cli_env(self.layout, org.peers[0]), attempts=10, delay=3.0,
+                           what=f"bootstrapping the consortium registry on {channel.name}")
+            progress(f"  {len(c.organizations)} members and {len(c.parameters)} parameters on {channel.name}")
 
     def _wait_for_discovery(self, probe: DiscoveryProbe, progress: Progress, timeout: float = 180.0,
                             poll: float = 1.0, clock: Callable[[], float] = time.monotonic,

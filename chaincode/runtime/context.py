@@ -32,6 +32,7 @@ class TxContext:
         self.stub = stub
         self._writes: dict[str, bytes | None] = {}
         self._events: list[tuple[str, Any]] = []
+        self._policies: dict[str, bytes] = {}
 
     # -- transaction facts -------------------------------------------------
     @property
@@ -146,6 +147,23 @@ class TxContext:
     def private_hash(self, collection: str, key: str) -> bytes | None:
         return self.stub.get_private_data_hash(collection, key)
 
+    # -- key-level endorsement (buffered like writes) ------------------------
+    def endorse_key(self, key: str, policy: bytes) -> None:
+        """From the commit of this transaction on, changes of ``key`` need ``policy``'s endorsements.
+
+        ``policy`` is a serialized SignaturePolicyEnvelope (:mod:`chaincode.runtime.endorsement`); it is
+        sent as the key's ``VALIDATION_PARAMETER`` metadata after the transaction's writes.
+        """
+        if not key:
+            raise ValueError("key must not be empty")
+        self._policies[key] = policy
+
+    def key_policy(self, key: str) -> bytes | None:
+        """The key-level endorsement policy of ``key`` (this transaction's own first), or ``None``."""
+        if key in self._policies:
+            return self._policies[key]
+        return self.stub.get_state_validation_parameter(key)
+
     # -- events ------------------------------------------------------------
     def emit(self, name: str, payload: Any) -> None:
         """Raise an event; every event of the transaction reaches clients, in order, in one envelope."""
@@ -163,5 +181,7 @@ class TxContext:
                 self.stub.delete_state(key)
             else:
                 self.stub.put_state(key, value)
+        for key, policy in self._policies.items():
+            self.stub.set_state_validation_parameter(key, policy)
         if self._events:
             self.stub.set_event(*envelope.pack(self._events))

@@ -14,7 +14,7 @@ import hashlib
 import itertools
 import json
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization as pem
@@ -23,6 +23,7 @@ from cryptography.x509.oid import NameOID
 
 from common import canonical as serialization
 from common import events as envelope
+from chaincode.runtime import endorsement
 from chaincode.runtime.identity import ATTRIBUTE_EXTENSION_OID
 from chaincode.runtime.router import STATUS_OK, Response, Router
 from chaincode.runtime.stub import KeyModification
@@ -70,6 +71,7 @@ class _MemoryStub:
     transient: dict[str, bytes] = field(default_factory=dict)
     writes: dict[str, bytes | None] = field(default_factory=dict)
     private_writes: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    metadata_writes: dict[str, bytes] = field(default_factory=dict)
     event: tuple[str, bytes] | None = None
 
     def get_state(self, key: str) -> bytes | None:
@@ -102,6 +104,12 @@ class _MemoryStub:
     def set_event(self, name: str, payload: bytes) -> None:
         self.event = (name, payload)
 
+    def set_state_validation_parameter(self, key: str, policy: bytes, collection: str = "") -> None:
+        self.metadata_writes[key] = policy
+
+    def get_state_validation_parameter(self, key: str, collection: str = "") -> bytes | None:
+        return self.ledger.metadata.get(key)
+
 
 @dataclass
 class MemoryLedger:
@@ -110,13 +118,20 @@ class MemoryLedger:
     state: dict[str, bytes] = field(default_factory=dict)
     history: dict[str, list[KeyModification]] = field(default_factory=dict)
     private: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    metadata: dict[str, bytes] = field(default_factory=dict)  # key → key-level endorsement policy
     events: list[tuple[str, Any]] = field(default_factory=list)
+    last_validation: str = "VALID"  # the validation code of the last submit that the contract accepted
     clock: float = 1_767_225_600.0  # 2026-01-01T00:00:00Z; advances one second per transaction
     _counter: Iterator[int] = field(default_factory=itertools.count)
 
     def submit(self, who: TestIdentity, function: str, transient: dict[str, bytes] | None = None,
-               **args: Any) -> Response:
-        """Endorse and, when the contract succeeds, commit. Returns the contract's response."""
+               endorsing: Iterable[str] | None = None, **args: Any) -> Response:
+        """Endorse and, when the contract succeeds, commit. Returns the contract's response.
+
+        ``endorsing`` names the organizations whose peers endorsed (default: all). A write to a key whose
+        key-level policy needs an organization not among them is invalidated at commit, as the peer's
+        validator does: nothing is committed and :attr:`last_validation` is ``ENDORSEMENT_POLICY_FAILURE``.
+        """
         self.clock += 1
         tx_id = f"tx{next(self._counter):06d}"
         stub = _MemoryStub(self, tx_id, self.channel_id, self.clock, who.msp_id, who.cert_pem,
@@ -124,17 +139,31 @@ class MemoryLedger:
         encoded = [serialization.dumps(args)] if args else []
         response = self.router.invoke(stub, function, encoded)
         if response.status == STATUS_OK:
+            self.last_validation = self._validate(stub, endorsing)
+        if response.status == STATUS_OK and self.last_validation == "VALID":
             for key, value in stub.writes.items():
                 if value is None:
                     self.state.pop(key, None)
+                    self.metadata.pop(key, None)
                 else:
                     self.state[key] = value
                 self.history.setdefault(key, []).append(
                     KeyModification(tx_id, self.clock, value or b"", value is None))
             self.private.update(stub.private_writes)
+            self.metadata.update(stub.metadata_writes)
             if stub.event is not None:
                 self.events.extend(envelope.unpack(*stub.event))
         return response
+
+    def _validate(self, stub: _MemoryStub, endorsing: Iterable[str] | None) -> str:
+        if endorsing is None:
+            return "VALID"
+        endorsers = set(endorsing)
+        for key in sorted(set(stub.writes) | set(stub.metadata_writes)):
+            policy = self.metadata.get(key)
+            if policy is not None and not set(endorsement.required_organizations(policy)) <= endorsers:
+                return "ENDORSEMENT_POLICY_FAILURE"
+        return "VALID"
 
     def evaluate(self, who: TestIdentity, function: str, **args: Any) -> Response:
         """Run without committing anything."""

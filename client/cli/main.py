@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from client.cli.compensation_commands import compensation_group
 from client.cli.credit_commands import credit_group
 from client.cli.enterprise_commands import enterprise_group
 from client.cli.errors import CommandError
@@ -26,7 +27,8 @@ from client.cli.permit_commands import permit_group
 from network.errors import NetworkError
 
 COMMAND_GROUPS = [network_group, identity_group, ledger_group, registry_group, enterprise_group, permit_group,
-                  market_group, events_group, *MONITORING_GROUPS, credit_group]
+                  market_group, events_group, *MONITORING_GROUPS, credit_group,
+                  compensation_group]
 
 # Errors that mean "your request failed", not "ecoledger has a bug". The gateway's own
 # (GatewayError, WalletError) are looked up only once their module is loaded: an

@@ -1,0 +1,1 @@
+"""Client side of ecological compensation: agreement files, measured values, locating an agreement's channel."""
