@@ -32,48 +32,39 @@ Contract code is synchronous and shared with the in-memory ledger of the unit
 tests: ``ctx.get`` → ``stub.get_state`` → a request to the peer → its answer.
 It runs in one of two ways:
 
-* **On the loop, replayed** (most transactions). The contract code runs on
-  the loop thread until it makes a request the peer has not answered yet; the
-  stub then records the request and unwinds the run by raising
-  :class:`~chaincode.runtime.shim_stub.RunSuspended` (a ``BaseException``, so
-  ``except Exception`` in contract code lets it through). The loop sends the
-  request and serves other messages; when the answer comes, the contract code
-  runs again from the start, gets the recorded answers for the requests it
-  makes again (each must be the very same request: contract code is
-  deterministic, as endorsement requires anyway; a different one fails the
-  transaction with a message saying so) and goes one request further. Only
-  the run that completes counts: its writes, event and response are sent. No
-  thread is involved at all, and the runs before the last one stop at their
-  first unanswered request, so they are short.
-* **On a worker thread** (:class:`Workers`), for a transaction that asks the
-  peer more than :data:`MAX_LOOP_REQUESTS` times or whose runs took more than
-  :data:`LOOP_BUDGET_SECONDS` of the loop: replaying would cost more than the
-  thread hand-offs. The worker runs the contract code once more with the
-  recorded answers, then asks the peer directly: the request goes into the
-  outbox (the loop is woken only when the writer task is idle) and the worker
-  sleeps on a bare lock that the reader task releases when the answer comes.
-  A function that needed a worker starts on one next time, until a run of it
-  is light again.
+* **On the loop, in a greenlet of its own** (most transactions). The contract
+  code starts on the loop thread inside a ``greenlet``; when it makes a
+  request, the stub's link queues the request for the peer and switches back
+  to the loop, which serves other messages. When the peer's answer comes, the
+  reader task switches into that greenlet again, and the contract code goes on
+  from where it stopped, with the answer as the request's return value. Each
+  request is sent once, the code runs once, and no thread is involved.
+* **On a worker thread** (:class:`Workers`), for a function whose run took more
+  than :data:`LOOP_BUDGET_SECONDS` of the loop (CPU-heavy contract code would
+  otherwise hold up every other transaction of every stream): its next call
+  starts on a worker, which asks the peer directly (the request goes into the
+  outbox; the loop is woken only when the writer task is idle) and sleeps on a
+  bare lock that the reader task releases when the answer comes. A function
+  that needed a worker goes back to the loop once a run of it is light again.
 
-Measured against the synchronous ``grpc.server`` this replaced (where every
-request and answer passed through gRPC's poller, a stream-reader thread, a
-worker and the response-generator thread), with one stream, no TLS and a fake
-peer answering from memory, CPU per transaction of the server process and
-context switches per transaction:
+Measured with one stream, no TLS and a fake peer answering from memory (CPU
+per transaction of the server process and context switches per transaction;
+the Go shim doing the same work in the same set-up: 0.26 and 0.45 ms):
 
 =======================  ==================  ====================  ==================
 design                   Members, 1 / 8 tx   SetParameter, 1 / 8   switches, Members
 =======================  ==================  ====================  ==================
-sync server (before)     0.61-0.80 / 0.58 ms 1.50 / 1.25 ms        29 / 27
+sync ``grpc.server``     0.61-0.80 / 0.58 ms 1.50 / 1.25 ms        29 / 27
 aio, every tx on workers 0.60 / 0.42-0.48 ms 1.07-1.23 / 0.80 ms   17 / 17-21
 aio, replayed on loop    0.39-0.41 / 0.35 ms 0.96-1.03 / 0.65-0.73 9 / 10-13
 =======================  ==================  ====================  ==================
 
-(both aio rows with gRPC's classic listener, see :mod:`chaincode.__main__`; the
-Go shim doing the same work in the same set-up: 0.26 and 0.45 ms). A
-greenlet-style design would avoid the replays too but needs a C extension
-outside the standard library; one thread per stream would serialize the
-transactions of a stream, which the peer sends concurrently.
+The replayed design ran the contract code again from the start on each answer
+(3 extra partial runs for SetParameter: 0.21 ms of its 0.34 ms of contract
+code); the greenlet design, which replaced it, runs it once. ``greenlet`` is
+the well-kept C extension behind gevent and SQLAlchemy's asyncio support; one
+thread per stream would instead serialize the transactions of a stream, which
+the peer sends concurrently.
 """
 
 from __future__ import annotations
@@ -88,10 +79,11 @@ import time
 from typing import Any, Callable
 
 import grpc
+from greenlet import getcurrent, greenlet
 from fabric_protos.peer import chaincode_pb2, chaincode_shim_pb2, chaincode_shim_pb2_grpc, proposal_response_pb2
 
 from chaincode.runtime.router import STATUS_FAILED, Router
-from chaincode.runtime.shim_stub import RunSuspended, ShimStub, TxFacts
+from chaincode.runtime.shim_stub import ShimStub, TxFacts
 
 log = logging.getLogger(__name__)
 
@@ -99,10 +91,11 @@ Message = chaincode_shim_pb2.ChaincodeMessage
 
 DEFAULT_REQUEST_TIMEOUT = 300.0  # seconds; the peer's own execute timeout (30 s by default) ends sooner
 REGISTER_WARNING_SECONDS = 30.0
-MAX_LOOP_REQUESTS = 6  # a transaction asking the peer more often than this moves to a worker thread
-LOOP_BUDGET_SECONDS = 0.002  # so does one whose contract code took this long on the loop, all runs together
+MAX_LOOP_REQUESTS = 6  # kept for servers that set 0: every transaction on a worker thread
+LOOP_BUDGET_SECONDS = 0.002  # a function whose contract code took this long on the loop starts on a worker next
 
 _END = object()  # outbox sentinel: stop the outgoing stream
+_WAITING = object()  # what a transaction's greenlet hands the loop when it waits for the peer
 _TYPE_NAMES = {number: name for name, number in Message.Type.items()}
 
 
@@ -192,17 +185,10 @@ class _PendingRequest:
         self.lock.release()
 
 
-_Suspend = RunSuspended
-
-
-class _Abandoned(ShimError):
-    """A request made after the run was suspended (while unwinding, e.g. by a ``finally``); never sent."""
-
-
 class _Transaction:
-    """One running transaction and what the peer answered it so far."""
+    """One running transaction: its message, what it waits for, and its greenlet while it runs on the loop."""
 
-    __slots__ = ("message", "key", "facts", "function", "args", "answers", "request", "deadline", "loop_seconds")
+    __slots__ = ("message", "key", "facts", "function", "args", "request", "deadline", "loop_seconds", "runner")
 
     def __init__(self, message: chaincode_shim_pb2.ChaincodeMessage, facts: TxFacts, function: str,
                  args: list[bytes]) -> None:
@@ -211,19 +197,10 @@ class _Transaction:
         self.facts = facts
         self.function = function
         self.args = args
-        self.answers: list[tuple[int, bytes, Any]] = []  # (kind, payload, RESPONSE/ERROR message or ShimError)
         self.request: tuple[int, bytes] | None = None  # sent, not answered yet
         self.deadline = 0.0
         self.loop_seconds = 0.0
-
-    def replayed(self, index: int, kind: int, payload: bytes) -> bytes:
-        """The recorded answer to this transaction's ``index``-th request, which must be the same request."""
-        recorded_kind, recorded_payload, outcome = self.answers[index]
-        if recorded_kind != kind or recorded_payload != payload:
-            raise ShimError(f"the contract asked the peer for {_name(kind)} where, run again on the same "
-                            f"answers, it had asked for {_name(recorded_kind)} (request {index + 1}); "
-                            f"contract code must be deterministic")
-        return _payload_of(kind, outcome)
+        self.runner: greenlet | None = None  # the greenlet running its contract code on the loop
 
 
 def _payload_of(kind: int, outcome: Any) -> bytes:
@@ -237,44 +214,35 @@ def _payload_of(kind: int, outcome: Any) -> bytes:
     raise ShimError(f"unexpected {_name(outcome.type)} in answer to {_name(kind)}")
 
 
-class _LoopLink:
-    """PeerLink of one run on the event loop: recorded answers, then suspension at the first new request."""
+class _GreenLink:
+    """PeerLink of a run in a greenlet on the loop: a request hands the loop the request and waits for the answer."""
 
-    __slots__ = ("_tx", "_position", "suspended")
+    __slots__ = ("_tx",)
 
     def __init__(self, tx: _Transaction) -> None:
         self._tx = tx
-        self._position = 0
-        self.suspended = False
 
     def request(self, channel_id: str, tx_id: str, kind: int, payload: bytes) -> bytes:
-        if self.suspended:
-            raise _Abandoned(f"{_name(kind)} after the run was suspended")
-        index = self._position
         tx = self._tx
-        if index < len(tx.answers):
-            self._position = index + 1
-            return tx.replayed(index, kind, payload)
-        self.suspended = True
+        runner = tx.runner
+        if runner is None or getcurrent() is not runner:
+            # e.g. a query iterator finalized by the garbage collector after its transaction ended:
+            # switching from here would hand another transaction's greenlet to the loop
+            raise ShimError(f"{_name(kind)} of transaction {_short(tx_id)} made outside its run; not sent")
         tx.request = (kind, payload)
-        raise _Suspend()
+        outcome = runner.parent.switch(_WAITING)  # back on the loop until the peer answers
+        return _payload_of(kind, outcome)
 
 
 class _WorkerLink:
-    """PeerLink of a run on a worker thread: recorded answers, then real requests that block the thread."""
+    """PeerLink of a run on a worker thread: each request blocks the thread until the peer answers."""
 
-    __slots__ = ("_session", "_tx", "requests")
+    __slots__ = ("_session",)
 
-    def __init__(self, session: "ChaincodeSession", tx: _Transaction) -> None:
+    def __init__(self, session: "ChaincodeSession") -> None:
         self._session = session
-        self._tx = tx
-        self.requests = 0
 
     def request(self, channel_id: str, tx_id: str, kind: int, payload: bytes) -> bytes:
-        index = self.requests
-        self.requests = index + 1
-        if index < len(self._tx.answers):
-            return self._tx.replayed(index, kind, payload)
         return self._session.request(channel_id, tx_id, kind, payload)
 
 
@@ -532,45 +500,46 @@ class ChaincodeSession:
 
     # -- running contract code ------------------------------------------------
     def _answer(self, tx: _Transaction, outcome: Any) -> None:
-        """Record the answer to a transaction's pending request and run its contract code again."""
+        """Hand the peer's answer (or the error to raise) to the transaction waiting for it on the loop."""
         assert tx.request is not None
-        kind, payload = tx.request
         tx.request = None
-        tx.answers.append((kind, payload, outcome))
-        self._run_on_loop(tx)
+        self._run_on_loop(tx, outcome)
 
-    def _run_on_loop(self, tx: _Transaction) -> None:
-        """Run the contract code on the loop until it completes or needs an answer it does not have yet."""
+    def _run_on_loop(self, tx: _Transaction, outcome: Any = None) -> None:
+        """Start or resume the transaction's greenlet until it completes or waits for the peer."""
         while True:
-            link = _LoopLink(tx)
             started = time.perf_counter()
-            try:
-                reply = self._execute(tx, link)
-            except _Suspend:
-                reply = None
-            except Exception as err:
-                reply = self._failed(tx, err)
+            if tx.runner is None:
+                tx.runner = greenlet(self._green_run)
+                step = tx.runner.switch(tx)
+            else:
+                step = tx.runner.switch(outcome)
             tx.loop_seconds += time.perf_counter() - started
-            if not link.suspended:
+            if step is not _WAITING:
+                tx.runner = None
+                if tx.loop_seconds > self._loop_budget:
+                    self._heavy.add(tx.function)  # its next call starts on a worker
                 self.completed_on_loop += 1
-                self._finish(tx.key, reply)
+                self._finish(tx.key, step)
                 return
             kind, payload = tx.request  # type: ignore[misc]
             if self._closed:  # nothing can be sent any more: the contract sees it like a thread would
                 tx.request = None
-                tx.answers.append((kind, payload, StreamClosed(f"the stream is closed; cannot send {_name(kind)}")))
+                outcome = StreamClosed(f"the stream is closed; cannot send {_name(kind)}")
                 continue
-            if len(tx.answers) >= self._max_loop_requests or tx.loop_seconds > self._loop_budget:
-                tx.request = None  # the worker sends it
-                self._heavy.add(tx.function)
-                self._hand_to_worker(tx)
-                return
             tx.deadline = time.monotonic() + self._request_timeout
             with self._lock:
                 self._pending[tx.key] = tx
             self._post_local(Message(type=kind, payload=payload, txid=tx.message.txid,
                                      channel_id=tx.message.channel_id))
             return
+
+    def _green_run(self, tx: _Transaction) -> chaincode_shim_pb2.ChaincodeMessage:
+        """The body of a transaction's greenlet: its reply, COMPLETED or ERROR."""
+        try:
+            return self._execute(tx, _GreenLink(tx))
+        except Exception as err:
+            return self._failed(tx, err)
 
     def _hand_to_worker(self, tx: _Transaction) -> None:
         try:
@@ -580,14 +549,13 @@ class ChaincodeSession:
                                          txid=tx.message.txid, channel_id=tx.message.channel_id))
 
     def _run_on_worker(self, tx: _Transaction) -> None:
-        link = _WorkerLink(self, tx)
+        link = _WorkerLink(self)
         started = time.thread_time()
         try:
             reply = self._execute(tx, link)
         except Exception as err:
             reply = self._failed(tx, err)
-        if 0 < self._max_loop_requests and link.requests <= self._max_loop_requests and \
-                time.thread_time() - started <= self._loop_budget:
+        if 0 < self._max_loop_requests and time.thread_time() - started <= self._loop_budget:
             self._heavy.discard(tx.function)  # light this time: the next one starts on the loop again
         with self._lock:
             self._running.discard(tx.key)
@@ -621,8 +589,6 @@ class ChaincodeSession:
         stub = ShimStub(link, message.channel_id, message.txid, None, facts=tx.facts)
         response = self._router.invoke(stub, tx.function, tx.args)
         stub.finish()
-        if getattr(link, "suspended", False):  # the suspension was swallowed on the way: this run is void
-            raise _Suspend()
         if log.isEnabledFor(logging.DEBUG):
             log.debug("[%s] %s %s -> %d%s", _short(message.txid), _name(message.type), tx.function,
                       response.status, f" ({response.message})" if response.message else "")

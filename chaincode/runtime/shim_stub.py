@@ -36,15 +36,6 @@ class PeerLink(Protocol):
         ...
 
 
-class RunSuspended(BaseException):
-    """Raised by a :class:`PeerLink` that cannot answer a request yet: it unwinds this run of the contract code.
-
-    The link records the request and runs the contract code again once the peer
-    answered (see :mod:`chaincode.runtime.shim`). A ``BaseException``, like
-    ``GeneratorExit``, so ``except Exception`` in contract code does not stop it.
-    """
-
-
 class ProposalError(ValueError):
     """The proposal that came with a transaction cannot be decoded."""
 
@@ -211,9 +202,7 @@ class ShimStub:
         self._open_queries.discard(query_id)
         try:
             self._call(Message.QUERY_STATE_CLOSE, chaincode_shim_pb2.QueryStateClose(id=query_id))
-        except (Exception, RunSuspended) as err:
-            # RunSuspended too: this may run while a generator is finalized, where raising is lost; the
-            # link remembers the suspension and the run is discarded anyway.
+        except Exception as err:  # may run while a generator is finalized, where raising is lost
             log.debug("[%s] closing query %s failed: %r", self.tx_id[:8], query_id, err)
 
 
