@@ -12,13 +12,14 @@ from chaincode.monitoring.sharing import SharingContract
 from chaincode.permit.contract import PermitContract
 from chaincode.registry.contract import RegistryContract
 from chaincode.runtime.router import Contract, Router
+from chaincode.waste.contract import FacilityContract, ManifestContract
 
 
 def all_contracts() -> list[Contract]:
     """The contracts this chaincode serves; a new domain adds its contract here."""
     return [RegistryContract(), EnterpriseContract(), PermitContract(), MarketContract(), LicenceContract(),
             MonitorContract(), ReportContract(), ViolationContract(), PeriodContract(),
-            ComplianceContract(), SharingContract()]
+            ComplianceContract(), SharingContract(), FacilityContract(), ManifestContract()]
 
 
 def build_router() -> Router:
