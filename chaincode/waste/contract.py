@@ -469,6 +469,12 @@ class ManifestContract(Contract):
         require_text("reason", reason, MAX_REASON)
         if registry.is_coordinator(member):
             parties.acting_coordinator(ctx, function)
+            level = credit.level(ctx, manifest["generator"])
+            if not rules.required_approvals(manifest["origin"], manifest["destination"], level,
+                                            rules_of(ctx))[COORDINATOR]:
+                raise Conflict(f"manifest {manifest_id} needs no coordinator approval (enterprise "
+                               f"{manifest['generator']} is {rules.level_text(level)}); the coordinator refuses "
+                               f"only what it approves")
             side = COORDINATOR
         else:
             region = parties.acting_regulator(ctx, function)
