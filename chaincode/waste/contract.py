@@ -927,7 +927,7 @@ class ManifestContract(Contract):
     @transaction
     def alerts(self, ctx: TxContext, kind: Any = None, limit: Any = None, bookmark: Any = None) -> dict[str, Any]:
         """Gaps that show by themselves, from ledger timestamps and parameters, oldest first. Without ``kind``
-        the first page of each kind; with it, one page of that kind."""
+        the first page of each kind (``{alerts: {kind: page}}``); with it, one page of that kind."""
         reader = parties.reader(ctx, "Manifest:Alerts")
         pagination.require_limit(limit)
         if kind is None:
@@ -935,7 +935,7 @@ class ManifestContract(Contract):
                 raise InvalidInput("bookmark pages through one kind of alert; give kind as well")
             return {"alerts": {name: self._alerts(ctx, reader, name, limit, None) for name in ALERT_KINDS}}
         require_choice("kind", kind, ALERT_KINDS)
-        return {"alerts": {kind: self._alerts(ctx, reader, kind, limit, bookmark)}}
+        return self._alerts(ctx, reader, kind, limit, bookmark)
 
     @staticmethod
     def _alerts(ctx: TxContext, reader: parties.Reader, kind: str, limit: Any, bookmark: Any) -> dict[str, Any]:
@@ -1023,12 +1023,15 @@ class ManifestContract(Contract):
         if entity is not None:
             require_credit_code(entity)
             if of == "generators":
-                home = enterprises.enterprise(ctx, entity)["region"]
+                try:
+                    home = enterprises.enterprise(ctx, entity)["region"]
+                except NotFound:
+                    home = None
             else:
                 licence = ctx.find(FACILITIES, entity)
-                if licence is None:
-                    raise NotFound(f"facility {entity} has no licence")
-                home = licence["region"]
+                home = licence["region"] if licence else None
+            if home is None:  # not a generator (or not a facility): no rows of this kind
+                return pagination.Page().as_dict()
             if region not in (None, home):
                 raise AccessDenied(f"{entity} belongs to region {home}; it is outside region {region}")
             span = namespace.span(home, entity)
