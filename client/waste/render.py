@@ -31,9 +31,8 @@ def _node(node: dict[str, Any], lead: str, indent: str, lines: list[str]) -> Non
         lines.append(f"{lead}{node['id']}  {node['code']}  {kg(node['quantity'])}  {route(node)}  {node['status']}"
                      f"  generator {node['generator']} → {receiver['kind']} {receiver['entity']}")
         events = []
-        for side, at in node["approvals"].items():
-            if at:
-                events.append(f"{side} approval  {at}")
+        given = sorted(((at, side) for side, at in node["approvals"].items() if at))
+        events.extend(f"{side} approval  {at}" for at, side in given)  # in the order they were given
         for step in node["custody"]:
             quantity = f"  {kg(step['quantity'])}" if step.get("quantity") is not None else ""
             events.append(f"{step['step']:<8} {step['party']}{quantity}  {step['at']}  tx {step['tx_id'][:12]}")
