@@ -100,6 +100,7 @@ def test_the_whole_story_through_the_cli(run, wworld):
     run("hb-facility", "manifest", "dispose", number, "--method", "R9")
     tree = run("bj-steel", "manifest", "trace", number).stdout.splitlines()
     assert tree[0].startswith(f"{number}  {OIL}  12 t  BJ → HB  disposed")
+    assert [line.split()[1] for line in tree[1:3]] == ["origin", "destination"]  # in the order given
     assert any(line.startswith("├─ pickup") and TRUCK_1 in line and "12 t" in line for line in tree)
     assert any("discrepancy quantity: -1440 kg (-12.0 %), resolved, responsible " + TRUCK_2 in line
                for line in tree)
