@@ -83,18 +83,16 @@ def visible(ctx: TxContext, function: str, manifest_id: Any) -> tuple[parties.Re
 
 def save_manifest(ctx: TxContext, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
     """Write a manifest and move its shares of the generator's balance and the facility's intake."""
-    empty: dict[str, Any] = {}
     old_balance = rules.balance_share(old) if old else {}
     new_balance = rules.balance_share(new)
     if old_balance or new_balance:
-        key = store.BALANCES.key(new["generator_region"], new["generator"], new["code"] if not old else old["code"],
-                                 new["year"])
+        key = store.BALANCES.key(new["generator_region"], new["generator"], new["code"], new["year"])
         row = ctx.get_json(key) or {"region": new["generator_region"], "generator": new["generator"],
-                                    "code": old["code"] if old else new["code"], "year": new["year"],
+                                    "code": new["code"], "year": new["year"],
                                     **{name: 0 for name in rules.BALANCE_FIELDS}}
         if rules.apply_delta(row, rules.BALANCE_FIELDS, old_balance, new_balance):
             ctx.put_json(key, row)
-    old_intake = rules.intake_share(old) if old else empty
+    old_intake = rules.intake_share(old) if old else {}
     new_intake = rules.intake_share(new)
     if old_intake or new_intake:
         row = intake_row(ctx, new["destination"], new["receiver"]["entity"], new["year"])

@@ -15,7 +15,6 @@ parties, the two regions' regulators and the coordinator), while the coordinator
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys

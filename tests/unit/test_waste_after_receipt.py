@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from waste_world import (  # noqa: F401  (wworld is a fixture)
-    FACILITY, FACILITY_BJ, FACILITY_HB, FACILITY_TJ, GENERATOR, OIL, PACKAGING, TRANSPORTER, TRUCK_1, TRUCK_2,
+    FACILITY, FACILITY_BJ, FACILITY_HB, FACILITY_TJ, GENERATOR, PACKAGING, TRANSPORTER, TRUCK_1, TRUCK_2,
     wworld,
 )
 from test_permit_world import BJ_STEEL, COORDINATOR, ENTERPRISE, REGULATOR

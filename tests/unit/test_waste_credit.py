@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from waste_world import (  # noqa: F401  (wworld is a fixture)
-    FACILITY_BJ, GENERATOR, TRANSPORTER, TRUCK_1, wworld,
+    FACILITY_BJ, TRANSPORTER, TRUCK_1, wworld,
 )
 from test_permit_world import BJ_STEEL, COORDINATOR, COORDINATOR_OFFICIAL, REGULATOR
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from waste_world import (  # noqa: F401  (wworld is a fixture)
-    FACILITY, FACILITY_HB, GENERATOR, OIL, TRANSPORTER, TRUCK_1, TRUCK_2, wworld,
+    ASH, FACILITY, FACILITY_BJ, FACILITY_HB, FACILITY_TJ, GENERATOR, HB_GENERATOR, OIL, PACKAGING, TRANSPORTER,
+    TRUCK_1, TRUCK_2, TRUCK_HB, UNLICENSED, wworld,
 )
 from test_permit_world import BJ_STEEL, COORDINATOR, REGULATOR
 
@@ -29,14 +32,6 @@ def test_a_cross_region_manifest_goes_from_creation_to_disposal(wworld):
                         "created": 12_000, "shipped": 12_000, "in_transit": 0, "received": 11_500, "rejected": 0,
                         "disposed": 11_500, "explained": 500, "difference": 500, "adds_up": True,
                         "flag": None}]
-
-
-from waste_world import (  # noqa: E402
-    ASH, FACILITY_BJ, FACILITY_TJ, HB_GENERATOR, PACKAGING, TRUCK_HB, UNLICENSED,
-)
-from test_permit_world import BJ_POWER, ENTERPRISE, HB_CEMENT  # noqa: E402
-
-import pytest  # noqa: E402
 
 
 def test_numbers_count_up_per_city_and_year(wworld):

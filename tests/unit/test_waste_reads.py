@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from waste_world import (  # noqa: F401  (wworld is a fixture)
-    DAY, FACILITY, FACILITY_BJ, FACILITY_HB, FACILITY_IN_WRONG_ORG, FACILITY_TJ, GENERATOR, OIL, PACKAGING,
+    FACILITY, FACILITY_BJ, FACILITY_HB, FACILITY_IN_WRONG_ORG, FACILITY_TJ, GENERATOR, OIL, PACKAGING,
     TRANSPORTER, TRUCK_1, TRUCK_2, TRUCK_HB, TRUCK_WITHOUT_ENTITY, UNLICENSED, wworld,
 )
 from test_permit_world import (
