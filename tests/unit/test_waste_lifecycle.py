@@ -274,3 +274,13 @@ def test_concurrent_signatures_of_one_step_let_exactly_one_through(wworld):
     # a later attempt on the committed state is refused by the contract itself
     wworld.refused(TRANSPORTER[TRUCK_2], "Manifest:Handoff", "signed manifest", manifest_id=number, to=TRUCK_2)
     assert len(wworld.manifest(number)["custody"]) == 2
+
+
+def test_every_transition_raises_its_event_and_stamps_its_signer(wworld):
+    manifest = wworld.shipment("disposed", received=11_000)
+    assert wworld.event_names() == ["ManifestCreated", "ManifestApproved", "ManifestConsented", "ManifestPickedUp",
+                                    "ManifestHandedOff", "ManifestReceived", "ManifestDisposed"]
+    assert [entry["by"]["name"] for entry in manifest["custody"]] == ["bj-truck-1", "bj-truck-2", "hb-facility"]
+    assert manifest["approvals"]["origin"]["by"]["name"] == "bj-regulator"
+    assert manifest["approvals"]["destination"]["by"]["name"] == "hb-regulator"
+    assert manifest["disposal"]["by"]["name"] == "hb-facility"
