@@ -12,14 +12,17 @@ from chaincode.monitoring.sharing import SharingContract
 from chaincode.permit.contract import PermitContract
 from chaincode.registry.contract import RegistryContract
 from chaincode.runtime.router import Contract, Router
+from chaincode.waste.after_receipt import ManifestAfterReceipt
 from chaincode.waste.contract import FacilityContract, ManifestContract
+from chaincode.waste.queries import ManifestQueries
 
 
 def all_contracts() -> list[Contract]:
     """The contracts this chaincode serves; a new domain adds its contract here."""
     return [RegistryContract(), EnterpriseContract(), PermitContract(), MarketContract(), LicenceContract(),
             MonitorContract(), ReportContract(), ViolationContract(), PeriodContract(),
-            ComplianceContract(), SharingContract(), FacilityContract(), ManifestContract()]
+            ComplianceContract(), SharingContract(), FacilityContract(), ManifestContract(),
+            ManifestAfterReceipt(), ManifestQueries()]
 
 
 def build_router() -> Router:
