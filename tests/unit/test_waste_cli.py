@@ -160,3 +160,29 @@ def test_alerts_and_approvals_through_the_cli(run, wworld):
     shown = run("hb-regulator", "manifest", "approval", approval).stdout
     assert "49 t" not in shown and "50 t" in shown and "1 t" in shown
     assert "give --kind" in run("co", "manifest", "alerts", "--all", ok=False).stderr
+
+
+def test_a_trace_names_the_manifests_outside_the_readers_permission_and_nests_the_rest():
+    from client.waste.render import trace_lines
+
+    child = {"id": "20261300000001", "visible": True, "links": [], "status": "pending", "code": OIL,
+             "quantity": 2_000, "generator": BJ_STEEL, "shipper": FACILITY_HB,
+             "receiver": {"kind": "generator", "entity": BJ_STEEL}, "origin": "HB", "destination": "BJ",
+             "approvals": {"coordinator": None, "destination": None, "origin": None}, "custody": [],
+             "discrepancy": None, "rejected": 0, "disposal": None}
+    lines = trace_lines({"root": {"id": "20261100000001", "visible": False, "links": [child, child]}})
+    assert lines[0] == "20261100000001  (outside your data permission)"
+    assert lines[1].startswith("├─ 20261300000001  HW08 900-249-08  2 t  HB → BJ  pending")
+    assert lines[2].startswith("└─ 20261300000001")
+
+
+def test_correction_values_are_typed_by_field():
+    from client.units import parse_quantity
+    from client.waste.service import WasteError, correction_value
+
+    assert correction_value("quantity", "11.5t", parse_quantity) == 11_500
+    assert correction_value("hazards", "T, C", parse_quantity) == ["T", "C"]
+    assert correction_value("containers", "40", parse_quantity) == 40
+    assert correction_value("received_code", " HW08 900-249-08 ", parse_quantity) == OIL
+    with pytest.raises(WasteError, match="field must be one of"):
+        correction_value("colour", "red", parse_quantity)
