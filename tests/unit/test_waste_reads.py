@@ -249,3 +249,30 @@ def test_unknown_manifests_and_numbers(wworld):
     wworld.query_refused(COORDINATOR, "Manifest:Show", "manifest must be 14 digits", manifest_id="M-1")
     wworld.query_refused(NO_ROLE, "Manifest:Show", "role 'regulator', 'enterprise', 'transporter' or 'facility'",
                          manifest_id="20261100000001")
+
+
+@pytest.mark.parametrize("function, args", [
+    ("Manifest:Show", {}), ("Manifest:History", {}), ("Manifest:Trace", {}), ("Manifest:List", None),
+    ("Manifest:Alerts", None), ("Manifest:Balance", None),
+])
+@pytest.mark.parametrize("who, message", [
+    ("station", "role 'regulator', 'enterprise', 'transporter' or 'facility'"),
+    ("no-role", "role 'regulator', 'enterprise', 'transporter' or 'facility'"),
+    ("outsider", "organization SHMSP is not a registered consortium member"),
+])
+def test_reads_refuse_roles_without_data_permission(wworld, function, args, who, message):
+    from monitoring_world import STATION
+
+    caller = {"station": STATION["BJ"], "no-role": NO_ROLE, "outsider": OUTSIDER}[who]
+    number = wworld.shipment("created")["id"]
+    wworld.query_refused(caller, function, message, **({} if args is None else {"manifest_id": number}))
+
+
+@pytest.mark.parametrize("who, message", [
+    (NO_ROLE, "role 'regulator', 'enterprise', 'transporter' or 'facility' (or an identity of the coordinator "
+              "organization) is required for Manifest:Correct; bj-clerk@BJMSP has no role"),
+    (OUTSIDER, "organization SHMSP is not a registered consortium member"),
+])
+def test_corrections_refuse_callers_without_a_role(wworld, who, message):
+    number = wworld.shipment("created")["id"]
+    wworld.refused(who, "Manifest:Correct", message, manifest_id=number, field="hazards", value=["T"], reason="r")
