@@ -14,6 +14,9 @@ from chaincode.monitoring.sharing import SharingContract
 from chaincode.permit.contract import PermitContract
 from chaincode.registry.contract import RegistryContract
 from chaincode.runtime.router import Contract, Router
+from chaincode.waste.after_receipt import ManifestAfterReceipt
+from chaincode.waste.contract import FacilityContract, ManifestContract
+from chaincode.waste.queries import ManifestQueries
 
 
 def all_contracts() -> list[Contract]:
@@ -21,7 +24,8 @@ def all_contracts() -> list[Contract]:
     return [RegistryContract(), EnterpriseContract(), PermitContract(), MarketContract(), LicenceContract(),
             MonitorContract(), ReportContract(), ViolationContract(), PeriodContract(),
             ComplianceContract(), SharingContract(), CreditContract(),
-            CompensationContract()]
+            CompensationContract(), FacilityContract(), ManifestContract(),
+            ManifestAfterReceipt(), ManifestQueries()]
 
 
 def build_router() -> Router:

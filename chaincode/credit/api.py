@@ -29,6 +29,6 @@ def standing(ctx: TxContext, entity: str) -> dict[str, Any] | None:
 
 
 def needs_extra_approval(ctx: TxContext, entity: str, step: str) -> bool:
-    """Whether ``step`` (cross_region_trade, cross_region_manifest) of this enterprise needs the extra
+    """Whether ``step`` (cross_region_trade) of this enterprise needs the extra
     approval of a yellow-rated enterprise (parameter ``credit_yellow_extra_approval``)."""
     return levels.level(ctx, entity) == levels.YELLOW and step in _standing.rules_of(ctx).yellow_extra_approval

@@ -8,7 +8,8 @@
 * ``credit_repair_min_days``: days after a violation was recorded before it can be repaired
 * ``credit_veto_repair_days``: the same for one-vote-veto violations
 * ``credit_yellow_extra_approval``: the steps a yellow enterprise needs an extra approval for
-  (``cross_region_trade``: the coordinator approves too; ``cross_region_manifest``: read by the manifests)
+  (``cross_region_trade``: the coordinator approves too; manifests have their own parameter,
+  ``extra_approval_levels`` of the waste domain, so one rule is never set in two places)
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from common import canonical
 
 DOMAIN = "credit"
 ANY_KIND = "*"
-EXTRA_STEPS = ("cross_region_trade", "cross_region_manifest")
+EXTRA_STEPS = ("cross_region_trade",)
 MAX_POINTS = 100
 
 DEFAULT_POINTS = {
@@ -84,10 +85,9 @@ DECLARED = [
     parameters.declare("credit_veto_repair_days", type="a whole number of days from 0 to 3660", domain=DOMAIN,
                        default=365, validate=parameters.integer(0, 3660),
                        description="days after a one-vote-veto violation was recorded before it may be repaired"),
-    parameters.declare("credit_yellow_extra_approval", type="a list of steps (cross_region_trade, "
-                       "cross_region_manifest)", domain=DOMAIN, default=list(EXTRA_STEPS),
+    parameters.declare("credit_yellow_extra_approval", type="a list of steps (cross_region_trade)", domain=DOMAIN, default=list(EXTRA_STEPS),
                        validate=parameters.string_list(lambda item: item in EXTRA_STEPS,
-                                                       "step (cross_region_trade or cross_region_manifest)"),
+                                                       "step (cross_region_trade)"),
                        description="steps for which a yellow-rated enterprise needs an extra approval"),
 ]
 

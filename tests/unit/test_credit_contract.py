@@ -342,7 +342,7 @@ class TestJointPunishment:
         offer = world.list_offer(BJ_POWER, 500)
         assert world.buy(BJ_STEEL, offer["id"], 100)["status"] == "settled"
         finding(world, entity=HB_CEMENT, region="HB", severity="serious")
-        world.set_parameter("credit_yellow_extra_approval", ["cross_region_manifest"])
+        world.set_parameter("credit_yellow_extra_approval", [])
         trade = world.buy(HB_CEMENT, offer["id"], 100)
         assert (trade["approvals_required"], trade["extra_approval"]) == (["BJ", "HB"], None)
         world.refused(COORDINATOR_OFFICIAL, "Market:Reject", "role 'regulator' of a region organization is "
