@@ -337,7 +337,7 @@ def ingest(app: AppContext, path: Path, check: bool, minute_interval: int) -> No
 
 def _submit_batches(app: AppContext, batches: list[Batch], fingerprint: dict[str, Any], file: str,
                     minute_interval: int) -> tuple[list[Submitted], list[dict[str, Any]]]:
-    from client.cli.main import error_line
+    from client.cli.errors import error_line
     from client.cli.progress import bar
     from client.monitoring.service import MonitoringError
 
@@ -366,7 +366,7 @@ def _submit_batches(app: AppContext, batches: list[Batch], fingerprint: dict[str
 
 
 def _expected(err: Exception) -> bool:
-    from client.cli.main import expected_errors
+    from client.cli.errors import expected_errors
 
     return isinstance(err, expected_errors())
 
