@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from chaincode.enterprise.contract import EnterpriseContract
 from chaincode.facts import credit, violations  # noqa: F401  (declares their namespaces at start-up)
+from chaincode.governance.consultations import ConcernContract, ConsultationContract
+from chaincode.governance.contract import ProposalContract
+from chaincode.governance.projects import ProjectContract
 from chaincode.market.contract import MarketContract
 from chaincode.monitoring.compliance import ComplianceContract
 from chaincode.monitoring.contract import LicenceContract, MonitorContract, ReportContract
@@ -18,7 +21,8 @@ def all_contracts() -> list[Contract]:
     """The contracts this chaincode serves; a new domain adds its contract here."""
     return [RegistryContract(), EnterpriseContract(), PermitContract(), MarketContract(), LicenceContract(),
             MonitorContract(), ReportContract(), ViolationContract(), PeriodContract(),
-            ComplianceContract(), SharingContract()]
+            ComplianceContract(), SharingContract(), ProposalContract(), ConcernContract(),
+            ConsultationContract(), ProjectContract()]
 
 
 def build_router() -> Router:
