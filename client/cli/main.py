@@ -15,6 +15,7 @@ import click
 from client.cli.enterprise_commands import enterprise_group
 from client.cli.errors import CommandError
 from client.cli.events_commands import events_group
+from client.cli.governance_commands import GROUPS as GOVERNANCE_GROUPS
 from client.cli.identity_commands import identity_group
 from client.cli.ledger_commands import ledger_group, registry_group
 from client.cli.market_commands import market_group
@@ -25,7 +26,7 @@ from client.cli.permit_commands import permit_group
 from network.errors import NetworkError
 
 COMMAND_GROUPS = [network_group, identity_group, ledger_group, registry_group, enterprise_group, permit_group,
-                  market_group, events_group, *MONITORING_GROUPS]
+                  market_group, events_group, *MONITORING_GROUPS, *GOVERNANCE_GROUPS]
 
 # Errors that mean "your request failed", not "ecoledger has a bug". The gateway's own
 # (GatewayError, WalletError) are looked up only once their module is loaded: an
