@@ -143,15 +143,15 @@ class ConcernContract(Contract):
     @transaction
     def list(self, ctx: TxContext, area: Any = None, status: Any = None, limit: Any = None,
              bookmark: Any = None) -> dict[str, Any]:
-        """A page of concerns, of one area (and status) through its index, or all of them by id."""
+        """A page of concerns: of one area (and status) or of one status through an index, or all by id."""
         consortium_reader(ctx)
         pagination.require_limit(limit)
         if status is not None:
             require_choice("status", status, CONCERN_STATUSES)
         if area is None:
-            keep = (lambda key, record: record) if status is None else (
-                lambda key, record: record if record["status"] == status else None)
-            return ctx.page(CONCERNS.namespace.span(), limit, bookmark, keep).as_dict()
+            if status is None:
+                return ctx.page(CONCERNS.namespace.span(), limit, bookmark).as_dict()
+            return ctx.indexed(CONCERNS, store.CONCERNS_BY_STATUS.span(status), limit, bookmark).as_dict()
         require_text("area", area, MAX_AREA)
         span = store.CONCERNS_BY_AREA.span(area, *([status] if status is not None else []))
         return ctx.indexed(CONCERNS, span, limit, bookmark).as_dict()

@@ -5,8 +5,9 @@
 * ``vote`` (proposal, msp_id) → one organization's current vote on a proposal (a key per voter, so
   organizations voting at once never conflict)
 * ``membership`` (region) → the last adopted membership decision about a region
-* ``concern`` (id) → a concern about an area; indexed by ``concern~area`` (area, status, id) and, once on
-  a consultation's agenda, ``concern~consultation`` (consultation, id)
+* ``concern`` (id) → a concern about an area; indexed by ``concern~area`` (area, status, id),
+  ``concern~status`` (status, id) and, once on a consultation's agenda, ``concern~consultation``
+  (consultation, id)
 * ``consultation`` (id) → a consultation on an area; indexed by ``consultation~status`` (status, id) and
   ``consultation~area`` (area, id); ``consultation~open`` (area) → the id of the area's open consultation
 * ``project`` (id) → a restoration project with its milestones; indexed by ``project~status`` (status, id)
@@ -51,9 +52,12 @@ CONCERNS = keys.RecordKind(
         keys.Index(keys.namespace("concern~consultation", "consultation", "id", owner=OWNER,
                                   description="the agenda of a consultation"),
                    lambda record: [(record["consultation"],)] if record["consultation"] else []),
+        keys.Index(keys.namespace("concern~status", "status", "id", owner=OWNER,
+                                  description="concerns of every area by status"),
+                   lambda record: [(record["status"],)]),
     ),
 )
-CONCERNS_BY_AREA, CONCERNS_BY_CONSULTATION = (index.namespace for index in CONCERNS.indexes)
+CONCERNS_BY_AREA, CONCERNS_BY_CONSULTATION, CONCERNS_BY_STATUS = (index.namespace for index in CONCERNS.indexes)
 
 CONSULTATIONS = keys.RecordKind(
     keys.namespace("consultation", "id", owner=OWNER, description="consultation id → consultation"),

@@ -25,8 +25,8 @@ from .conftest import Cli
 from .governance_steps import adopt
 from .permits_world import COORDINATOR, World, credit_code
 
-SELLER = credit_code("BJ", "GOVRN", 1)
-BUYER = credit_code("TJ", "GOVRN", 2)
+SELLER = credit_code("BJ", "GWRNC", 1)
+BUYER = credit_code("TJ", "GWRNC", 2)
 VINTAGE = 2027
 
 

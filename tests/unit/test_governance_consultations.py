@@ -134,3 +134,14 @@ class TestConsultation:
                        consultation_id=cid, resolution="again")
         gworld.refused(ADMIN["BJ"], "Consultation:Conclude", "consultation CS-0000000000000000 does not exist",
                        consultation_id="CS-0000000000000000", resolution="r")
+
+
+def test_concerns_of_every_area_list_by_status_through_an_index(gworld):
+    gworld.adopt(changes={"concern_threshold": 2})
+    raise_concern(gworld, area="BJ")
+    raise_concern(gworld, area="haihe")
+    raise_concern(gworld, area="haihe")  # the two haihe concerns go under consultation
+    opened = gworld.query(ADMIN["CO"], "Concern:List", status="open")
+    assert [c["area"] for c in opened] == ["BJ"]
+    assert len(gworld.query(ADMIN["CO"], "Concern:List", status="under_consultation")) == 2
+    assert len(gworld.query(ADMIN["CO"], "Concern:List")) == 3
