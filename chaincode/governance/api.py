@@ -16,8 +16,10 @@ __all__ = ["admitted", "membership_decision", "proposal", "adopted"]
 
 
 def membership_decision(ctx: TxContext, region: str) -> dict[str, Any] | None:
-    """The last adopted decision about ``region``: ``{region, decision: admit|remove, msp_id, name, proposal,
-    tx_id, at, by}``, or ``None``."""
+    """The last adopted decision about ``region``: ``{region, decision: admit|remove, msp_id, name,
+    config_sha256, config_sequence, proposal, tx_id, at, by}``, or ``None``. ``config_sha256`` is the
+    SHA-256 of the channel configuration update the consortium voted for (``None`` when the proposal
+    carried none) and ``config_sequence`` the config sequence it was computed from."""
     return ctx.find(store.MEMBERSHIP, region)
 
 

@@ -29,7 +29,7 @@ import re
 from typing import Any
 
 from chaincode.governance import rules, store
-from chaincode.governance.members import acting_organization, consortium_reader, optional_sha256
+from chaincode.governance.members import acting_organization, consortium_reader, optional_sha256, require_sha256
 from chaincode.governance.parameters import VOTING_RULES, GovernanceRules, load_rules
 from chaincode.governance.store import MEMBERSHIP, PROPOSALS, VOTES
 from chaincode.registry import api as registry
@@ -167,8 +167,9 @@ def _check_no_fraction(field: str, value: Any) -> None:
 
 def _membership(ctx: TxContext, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise InvalidInput("membership must be an object {action: admit|remove, region, msp_id, name}")
-    unknown = sorted(set(value) - {"action", "region", "msp_id", "name"})
+        raise InvalidInput("membership must be an object {action: admit|remove, region, msp_id, name, config_sha256, "
+                           "config_sequence}")
+    unknown = sorted(set(value) - {"action", "region", "msp_id", "name", "config_sha256", "config_sequence"})
     if unknown:
         raise InvalidInput(f"membership has unknown field(s) {', '.join(unknown)}")
     action = require_choice("membership.action", value.get("action"), (ADMIT, REMOVE))
@@ -176,6 +177,7 @@ def _membership(ctx: TxContext, value: Any) -> dict[str, Any]:
     if not isinstance(region, str) or not _REGION.fullmatch(region):
         raise InvalidInput(f"membership.region must be a region code of 2-16 uppercase letters or digits, like SD, "
                            f"got {region!r}")
+    config = _config_update(value)
     members = {m["code"]: m for m in registry.members(ctx)}
     decided = ctx.find(MEMBERSHIP, region)
     admitted = decided is not None and decided["decision"] == ADMIT
@@ -189,14 +191,30 @@ def _membership(ctx: TxContext, value: Any) -> dict[str, Any]:
             raise InvalidInput(f"membership.msp_id must be an MSP id, got {msp_id!r}")
         name = value.get("name") or region
         require_text("membership.name", name, MAX_TITLE)
-        return {"action": ADMIT, "region": region, "msp_id": msp_id, "name": name}
+        return {"action": ADMIT, "region": region, "msp_id": msp_id, "name": name, **config}
     if value.get("msp_id") is not None or value.get("name") is not None:
-        raise InvalidInput("a proposal to remove a region takes only its region code")
+        raise InvalidInput("a proposal to remove a region takes only its region code (and the channel update)")
     member = members.get(region)
     if (member is None or member["kind"] != REGION_KIND) and not admitted:
         raise Conflict(f"region {region} is not a member region; only a member region can be removed")
     return {"action": REMOVE, "region": region, "msp_id": member["msp_id"] if member else decided["msp_id"],
-            "name": member["name"] if member else decided["name"]}
+            "name": member["name"] if member else decided["name"], **config}
+
+
+def _config_update(value: dict[str, Any]) -> dict[str, Any]:
+    """The channel configuration update the decision stands for: its SHA-256 and the config sequence it was
+    computed from (both or neither). The tool that changes the channel signs only an update whose hash an
+    adopted proposal holds; a stale update then fails at the orderer on its read set."""
+    digest, sequence = value.get("config_sha256"), value.get("config_sequence")
+    if digest is None and sequence is None:
+        return {"config_sha256": None, "config_sequence": None}
+    if digest is None or sequence is None:
+        raise InvalidInput("membership.config_sha256 and membership.config_sequence go together: the update's "
+                           "SHA-256 and the channel config sequence it was computed from")
+    require_sha256("membership.config_sha256", digest)
+    if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 0:
+        raise InvalidInput(f"membership.config_sequence must be a whole number from 0, got {sequence!r}")
+    return {"config_sha256": digest, "config_sequence": sequence}
 
 
 def load_proposal(ctx: TxContext, proposal_id: Any) -> dict[str, Any]:

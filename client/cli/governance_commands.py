@@ -74,6 +74,10 @@ def proposal_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--remove", metavar="REGION", help="Membership: remove this region."),
         click.option("--msp-id", help="Membership: the MSP id of the admitted region (default REGIONMSP)."),
         click.option("--name", help="Membership: the admitted region's name."),
+        click.option("--config-update", type=click.Path(dir_okay=False, exists=True),
+                     help="Membership: the channel configuration update (its SHA-256 is voted on)."),
+        click.option("--config-sequence", type=click.IntRange(0), metavar="N",
+                     help="Membership: the channel config sequence the update was computed from."),
         click.option("--text", help="Resolution: its text."),
     ]
     for option in reversed(options):

@@ -70,8 +70,10 @@ def milestone(text: str) -> dict[str, str]:
 def proposal_spec(*, kind: str, title: str, deadline: str, rationale: str | None = None,
                   sets: Sequence[str] = (), document: str | None = None, admit: str | None = None,
                   remove: str | None = None, msp_id: str | None = None, name: str | None = None,
-                  text: str | None = None) -> dict[str, Any]:
-    """The arguments of ``Proposal:Table`` (``document`` is a file path; its fingerprint is sent)."""
+                  text: str | None = None, config_update: str | None = None,
+                  config_sequence: int | None = None) -> dict[str, Any]:
+    """The arguments of ``Proposal:Table`` (``document`` and ``config_update`` are file paths; their
+    fingerprints are sent)."""
     if kind not in KINDS:
         raise GovernanceError(f"--kind must be one of {', '.join(KINDS)}, got {kind!r}")
     spec: dict[str, Any] = {"kind": kind, "title": title, "voting_seconds": duration_seconds(deadline)}
@@ -99,10 +101,15 @@ def proposal_spec(*, kind: str, title: str, deadline: str, rationale: str | None
             membership["msp_id"] = msp_id
         if name:
             membership["name"] = name
+        if (config_update is None) != (config_sequence is None):
+            raise GovernanceError("--config-update FILE and --config-sequence N go together")
+        if config_update is not None:
+            membership["config_sha256"] = sha256_of(config_update)
+            membership["config_sequence"] = config_sequence
         spec["membership"] = membership
-    elif admit or remove or msp_id or name:
-        raise GovernanceError(f"--admit, --remove, --msp-id and --name belong to membership proposals, not to a "
-                              f"{kind} proposal")
+    elif admit or remove or msp_id or name or config_update or config_sequence is not None:
+        raise GovernanceError(f"--admit, --remove, --msp-id, --name and --config-update belong to membership "
+                              f"proposals, not to a {kind} proposal")
     if kind == "resolution":
         if not text:
             raise GovernanceError("a resolution proposal needs --text")

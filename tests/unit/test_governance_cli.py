@@ -9,6 +9,7 @@ refusal reaches the CLI as the chaincode's message and is printed as one
 
 from __future__ import annotations
 
+import hashlib
 import json
 from types import SimpleNamespace
 from typing import Any
@@ -201,3 +202,15 @@ class TestInputs:
             proposal_spec(kind="parameter", title="t", deadline="1d", sets=["a=1", "a=2"])
         assert proposal_spec(kind="membership", title="t", deadline="14d", admit="SD")["membership"] == {
             "action": "admit", "region": "SD"}
+        with pytest.raises(GovernanceError, match="--config-update FILE and --config-sequence N go together"):
+            proposal_spec(kind="membership", title="t", deadline="14d", admit="SD", config_sequence=3)
+        with pytest.raises(GovernanceError, match="belong to membership proposals"):
+            proposal_spec(kind="resolution", title="t", deadline="1d", text="x", config_sequence=3)
+
+    def test_a_membership_proposal_carries_the_update_file_fingerprint(self, tmp_path):
+        update = tmp_path / "update.pb"
+        update.write_bytes(b"config update")
+        spec = proposal_spec(kind="membership", title="t", deadline="14d", admit="SD", config_update=str(update),
+                             config_sequence=4)
+        assert spec["membership"]["config_sha256"] == hashlib.sha256(b"config update").hexdigest()
+        assert spec["membership"]["config_sequence"] == 4

@@ -268,6 +268,19 @@ class TestClose:
         assert removed["membership"]["msp_id"] == "SDMSP"
         assert _api(gworld, lambda ctx: api.admitted(ctx, "SD")) is False
 
+    def test_a_membership_decision_carries_the_channel_update_voted_for(self, gworld):
+        proposal = gworld.adopt(kind="membership", membership={"action": "admit", "region": "SD",
+                                                               "config_sha256": SHA, "config_sequence": 7})
+        decision = _api(gworld, lambda ctx: api.membership_decision(ctx, "SD"))
+        assert (decision["config_sha256"], decision["config_sequence"], decision["proposal"]) == (SHA, 7, proposal["id"])
+        for membership, expected in [
+            ({"config_sha256": SHA}, "membership.config_sha256 and membership.config_sequence go together"),
+            ({"config_sha256": "x", "config_sequence": 1}, "membership.config_sha256 must be a SHA-256 fingerprint"),
+            ({"config_sha256": SHA, "config_sequence": -1}, "membership.config_sequence must be a whole number"),
+        ]:
+            gworld.refused(ADMIN["BJ"], "Proposal:Table", expected, kind="membership", title="t", voting_seconds=DAY,
+                           membership={"action": "admit", "region": "ZJ", **membership})
+
     def test_a_resolution_has_no_effect_on_the_rules(self, gworld):
         before = gworld.query(ADMIN["BJ"], "Registry:Parameters")
         closed = gworld.adopt(kind="resolution", text="Joint inspections every quarter", document=SHA)
