@@ -214,3 +214,14 @@ class TestInputs:
                              config_sequence=4)
         assert spec["membership"]["config_sha256"] == hashlib.sha256(b"config update").hexdigest()
         assert spec["membership"]["config_sequence"] == 4
+
+
+def test_the_readme_shows_every_governance_command():
+    from pathlib import Path
+
+    from client.cli.governance_commands import GROUPS
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    missing = [f"{group.name} {name}" for group in GROUPS for name in group.commands
+               if f"{group.name} {name}" not in readme]
+    assert not missing, f"README.md does not show: {', '.join(missing)}"

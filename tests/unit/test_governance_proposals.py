@@ -28,7 +28,11 @@ class TestTable:
             "status": "open", "voting_seconds": 7 * DAY}
         assert proposal["id"].startswith("P-") and proposal["deadline_ts"] == int(clock + 1) + 7 * DAY
         assert proposal["tabled"]["by"]["msp_id"] == "BJMSP"
-        assert gworld.event_names() == ["ProposalTabled"]
+        [(name, payload)] = gworld.ledger.events
+        assert name == "ProposalTabled" and payload == {
+            "proposal": proposal["id"], "kind": "parameter", "title": "Bar yellow enterprises too", "rule": "majority",
+            "electorate": ["BJMSP", "COMSP", "HBMSP", "TJMSP"], "deadline": proposal["deadline"],
+            "changes": ["credit_market_barred"], "consultation": None, "tx_id": payload["tx_id"]}
 
     def test_a_delegate_tables_for_its_organization(self, gworld):
         proposal = gworld.table(DELEGATE_TJ, kind="resolution", text="Share flood data within a day")
