@@ -6,6 +6,9 @@ from chaincode.compensation.contract import CompensationContract
 from chaincode.credit.contract import CreditContract
 from chaincode.enterprise.contract import EnterpriseContract
 from chaincode.facts import credit, violations  # noqa: F401  (declares their namespaces at start-up)
+from chaincode.governance.consultations import ConcernContract, ConsultationContract
+from chaincode.governance.contract import ProposalContract
+from chaincode.governance.projects import ProjectContract
 from chaincode.market.contract import MarketContract
 from chaincode.monitoring.compliance import ComplianceContract
 from chaincode.monitoring.contract import LicenceContract, MonitorContract, ReportContract
@@ -25,7 +28,8 @@ def all_contracts() -> list[Contract]:
             MonitorContract(), ReportContract(), ViolationContract(), PeriodContract(),
             ComplianceContract(), SharingContract(), CreditContract(),
             CompensationContract(), FacilityContract(), ManifestContract(),
-            ManifestAfterReceipt(), ManifestQueries()]
+            ManifestAfterReceipt(), ManifestQueries(), ProposalContract(), ConcernContract(),
+            ConsultationContract(), ProjectContract()]
 
 
 def build_router() -> Router:

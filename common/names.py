@@ -18,7 +18,8 @@ FACILITY = "facility"
 AUDITOR = "auditor"
 COORDINATOR = "coordinator"
 ADMIN = "admin"
-ROLES = (REGULATOR, ENTERPRISE, MONITOR, TRANSPORTER, FACILITY, AUDITOR, COORDINATOR, ADMIN)
+DELEGATE = "delegate"  # speaks for its organization in consortium votes (governance)
+ROLES = (REGULATOR, ENTERPRISE, MONITOR, TRANSPORTER, FACILITY, AUDITOR, COORDINATOR, ADMIN, DELEGATE)
 
 REGION_KIND = "region"
 COORDINATOR_KIND = "coordinator"

@@ -24,15 +24,20 @@ $E --as bj-regulator registry whoami
 step "The member registry, read by Hebei's admin"
 $E --as admin-hb registry members
 
-step "A submit as the coordinator's admin, endorsed by a majority and ordered by SmartBFT (idempotent)"
-$E --as admin-co registry set-parameter credit_market_barred '["red"]'
+step "A rule change is a proposal: Beijing tables it, three of the four organizations vote yes, it closes adopted"
+pid=$($E --as admin-bj --json proposal table --kind parameter --title "Bar red and yellow enterprises from the market" \
+  --set 'credit_market_barred=["red","yellow"]' --rationale "joint punishment" --deadline 7d \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+for who in admin-bj admin-tj admin-hb; do $E --as "$who" proposal vote "$pid" yes; done
+$E --as admin-co proposal close "$pid"
+$E --as admin-hb proposal show "$pid"
 
-step "A refusal: a parameter outside the catalogue, or of the wrong type, is refused by name"
-$E --as admin-co registry set-parameter demo_last_run '"today"' || true
-$E --as admin-co registry set-parameter import_barred_regions '"HB"' || true
+step "A refusal: a parameter outside the catalogue, or of the wrong type, is refused by name when tabled"
+$E --as admin-co proposal table --kind parameter --title t --set demo_last_run=today || true
+$E --as admin-co proposal table --kind parameter --title t --set 'import_barred_regions="HB"' || true
 
-step "A refusal: a region's admin may not change consortium parameters (nothing is written)"
-$E --as admin-bj registry set-parameter pollutants '["CO2"]' || true
+step "A refusal: nobody, the coordinator included, sets a parameter directly (there is no such command)"
+$E --as admin-co registry set-parameter pollutants '["CO2"]' || true
 
 if $E permit --help >/dev/null 2>&1; then
   step "Emission permits: register an enterprise in Beijing and issue it allowances"

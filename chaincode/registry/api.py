@@ -1,8 +1,9 @@
 """What other domains may use of the registry: members, the acting regulator, parameter values.
 
 Members and parameters are written once by ``Registry:Bootstrap`` (from the
-consortium file, at deployment) and changed later only through the registry
-contract, never hard-coded: the same chaincode serves 京津冀 and 长三角.
+consortium file, at deployment), never hard-coded: the same chaincode serves
+京津冀 and 长三角. Parameters change later only through adopted proposals
+(:mod:`chaincode.governance`).
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 ``Bootstrap`` writes both once, from the consortium file, at deployment; it is
 idempotent so a deployment script can run it again. Afterwards members are
-fixed and parameters change only through ``SetParameter`` (an admin of the
-coordinator organization; later replaced by consortium votes).
+fixed here (admitting or removing a region is a governance decision) and
+parameters change only when the governance domain closes an adopted proposal:
+no transaction lets anyone, the coordinator included, set a parameter.
 
 Keys are declared in :mod:`chaincode.registry.store`; parameter values live in
 the runtime's parameter catalogue (:mod:`chaincode.runtime.parameters`), which
@@ -24,7 +25,7 @@ from chaincode.runtime.errors import AccessDenied, Conflict, InvalidInput
 from chaincode.runtime.identity import Caller
 from chaincode.runtime.router import Contract, transaction
 from common import canonical as serialization
-from common.names import COORDINATOR_KIND, MEMBER_KINDS
+from common.names import MEMBER_KINDS
 MEMBER_FIELDS = ("code", "kind", "msp_id", "name")
 MAX_NAME_LENGTH = 200
 
@@ -33,7 +34,6 @@ _CODE = re.compile(r"[A-Z][A-Z0-9]{1,15}")
 _PARAMETER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.]{0,63}")
 
 EVENT_BOOTSTRAPPED = "ConsortiumBootstrapped"
-EVENT_PARAMETER_CHANGED = "ParameterChanged"
 
 
 class RegistryContract(Contract):
@@ -55,11 +55,10 @@ class RegistryContract(Contract):
                 return {"changed": False}
             raise Conflict(f"the registry was already bootstrapped by {previous['by']} in transaction "
                            f"{previous['tx_id']} with different content; members are fixed and parameters "
-                           f"change through Registry:SetParameter")
+                           f"change only through adopted proposals (Proposal:Table, kind parameter)")
         for record in records:
             ctx.put_json(MEMBERS.key(record["msp_id"]), record)
-        for name, value in params.items():
-            ctx.put_json(catalogue.PARAMS.key(name), value)
+        catalogue.apply(ctx.get_json, ctx.put_json, params)
         ctx.put_json(BOOTSTRAP_KEY, {"content": content, "by": _who(caller), "tx_id": ctx.tx_id})
         ctx.emit(EVENT_BOOTSTRAPPED, {
             "members": [record["msp_id"] for record in records],
@@ -90,25 +89,6 @@ class RegistryContract(Contract):
         return [{**parameter.describe(), "value": api.parameter(ctx, parameter.name),
                  "set": ctx.get(catalogue.PARAMS.key(parameter.name)) is not None}
                 for parameter in catalogue.catalogue()]
-
-    @transaction
-    def set_parameter(self, ctx: TxContext, name: Any, value: Any) -> dict[str, Any]:
-        """Change one rule parameter; only an admin of a coordinator organization may."""
-        caller = ctx.caller
-        organization = api.caller_member(ctx)
-        if organization["kind"] != COORDINATOR_KIND:
-            raise AccessDenied(f"Registry:SetParameter is reserved to the coordinator organization; "
-                               f"{caller.msp_id} is a {organization['kind']} member")
-        _require_admin(caller, "Registry:SetParameter")
-        _check_parameter_name("name", name)
-        _check_value("value", value)
-        catalogue.check(name, value)
-        old = ctx.get_json(catalogue.PARAMS.key(name))
-        if old is not None and serialization.dumps(old) == serialization.dumps(value):
-            return {"name": name, "value": value, "changed": False}
-        ctx.put_json(catalogue.PARAMS.key(name), value)
-        ctx.emit(EVENT_PARAMETER_CHANGED, {"name": name, "old": old, "new": value, "by": _who(caller)})
-        return {"name": name, "old": old, "new": value, "changed": True}
 
     @transaction
     def who_am_i(self, ctx: TxContext) -> dict[str, Any]:

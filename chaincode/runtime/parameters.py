@@ -5,8 +5,16 @@ description) in its own ``parameters`` module at import. The values live on
 the ledger under the ``param`` namespace; a parameter the consortium never set
 reads as its default. Setting an unknown name, or a value of the wrong type,
 is refused with a message naming the parameter and the expected type, so
-nothing silently becomes empty. Later, consortium votes change parameters
-through the same :func:`check`.
+nothing silently becomes empty.
+
+A domain may also declare a *constraint* over several of its parameters
+(:func:`constrain`, e.g. a minimum no larger than its maximum), checked on the
+values the ledger would hold after a change.
+
+Values reach the ledger only through :func:`apply`, and only two callers use
+it: ``Registry:Bootstrap`` (the consortium file's initial values, once) and
+the governance domain when it closes an adopted proposal. There is no
+transaction that writes a parameter otherwise.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from chaincode.runtime import keys
+from common import canonical
 from chaincode.runtime.errors import InvalidInput
 
 PARAMS = keys.namespace("param", "name", owner="runtime.parameters", description="parameter name → JSON value")
@@ -79,6 +88,78 @@ def read(get_json: Callable[[str], Any], name: str) -> Any:
     parameter = lookup(name)
     value = get_json(PARAMS.key(name))
     return parameter.default if value is None else value
+
+
+Constraint = Callable[[Callable[[str], Any]], "str | None"]  # the problem with the values, or None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A constraint over several parameters of one domain."""
+
+    names: tuple[str, ...]
+    check: Constraint
+    description: str
+    domain: str
+
+
+_CONSTRAINTS: list[Rule] = []
+
+
+def constrain(names: tuple[str, ...], check: Constraint, *, description: str, domain: str) -> Rule:
+    """Declare a constraint over declared parameters ``names``: ``check(value_of)`` names a problem or ``None``."""
+    for name in names:
+        if name not in _CATALOGUE:
+            raise ValueError(f"constraint of {domain} names undeclared parameter {name}")
+    rule = Rule(tuple(names), check, description, domain)
+    problem = check(lambda name: _CATALOGUE[name].default)
+    if problem is not None:
+        raise ValueError(f"the defaults break the constraint of {domain} ({description}): {problem}")
+    _CONSTRAINTS.append(rule)
+    return rule
+
+
+def problems(get_json: Callable[[str], Any], changes: dict[str, Any]) -> list[str]:
+    """Why ``changes`` (name → value) could not be applied to the ledger ``get_json`` reads; empty when they can.
+
+    Each value is checked by its parameter's validator, then every constraint touching a changed
+    parameter is checked on the current values with the changes laid over them."""
+    found: list[str] = []
+    for name in sorted(changes):
+        try:
+            check(name, changes[name])
+        except InvalidInput as err:
+            found.append(err.message)
+    if found:
+        return found
+
+    def value_of(name: str) -> Any:
+        return changes[name] if name in changes else read(get_json, name)
+
+    for rule in _CONSTRAINTS:
+        if set(rule.names) & set(changes):
+            problem = rule.check(value_of)
+            if problem is not None:
+                found.append(f"{', '.join(rule.names)}: {problem} ({rule.description})")
+    return found
+
+
+def apply(get_json: Callable[[str], Any], put_json: Callable[[str, Any], None],
+          changes: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Write ``changes`` after checking them all; returns name → ``{old, new}`` of the values that changed.
+
+    Refuses (:class:`InvalidInput`, nothing written) when any value or constraint fails."""
+    found = problems(get_json, changes)
+    if found:
+        raise InvalidInput("; ".join(found))
+    changed: dict[str, dict[str, Any]] = {}
+    for name in sorted(changes):
+        old = get_json(PARAMS.key(name))
+        if old is not None and canonical.dumps(old) == canonical.dumps(changes[name]):
+            continue
+        put_json(PARAMS.key(name), changes[name])
+        changed[name] = {"old": old, "new": changes[name]}
+    return changed
 
 
 # -- validators ------------------------------------------------------------------------------

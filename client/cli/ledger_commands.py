@@ -42,7 +42,7 @@ def info(app: AppContext, channel: str | None) -> None:
 
 @click.group("registry", cls=EcoledgerGroup)
 def registry_group() -> None:
-    """The consortium's member registry and rule parameters on the ledger."""
+    """The consortium's member registry and rule parameters on the ledger (changed by adopted proposals)."""
 
 
 @registry_group.command("members")
@@ -71,20 +71,6 @@ def parameters(app: AppContext, with_catalogue: bool) -> None:
          rows=[(r["name"], json.dumps(r["value"], ensure_ascii=False), "yes" if r["set"] else "no", r["type"],
                 r["domain"], r["description"]) for r in rows],
          headers=("parameter", "value", "set", "type", "domain", "description"))
-
-
-@registry_group.command("set-parameter")
-@click.argument("name")
-@click.argument("value")
-@pass_app
-def set_parameter(app: AppContext, name: str, value: str) -> None:
-    """Set parameter NAME to VALUE (JSON; a bare word is a string). Coordinator admins only."""
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        parsed = value
-    result = app.contract().submit("Registry:SetParameter", {"name": name, "value": parsed})
-    record({"name": name, "value": parsed, "tx_id": result.tx_id, "block": result.block_number}, app.as_json)
 
 
 @registry_group.command("whoami")

@@ -32,6 +32,7 @@ from client.monitoring.hj212 import data_frame
 from network.bootstrap import Network
 
 from .conftest import Cli
+from .governance_steps import adopt
 from .permits_world import COORDINATOR, World, credit_code
 
 WORKS = credit_code("BJ", "CREDT", 1)
@@ -195,7 +196,7 @@ def test_an_approved_repair_restores_the_level_and_the_trade_settles(world: Worl
     [veto] = [f["violation"] for f in explained["facts"] if f["veto"]]
     evidence = tmp_path / "rectification.pdf"
     evidence.write_bytes(b"%PDF-1.7 pipe removed and sealed, photos attached")
-    world.write("admin-co", "registry", "set-parameter", "credit_veto_repair_days", "0")
+    adopt(world, {"credit_veto_repair_days": 0}, title="repairs of veto facts at once (test)")
     try:
         repair = world.write("cr-works", "credit", "repair", "apply", "--evidence", str(evidence), "--facts", veto,
                              "--note", "pipe removed")
@@ -212,7 +213,7 @@ def test_an_approved_repair_restores_the_level_and_the_trade_settles(world: Worl
         refused(world, "cr-bj-regulator", "credit", "repair", "refuse", repair["id"], "--reason", "late",
                 expected=f"credit repair {repair['id']} was approved already")
     finally:
-        world.write("admin-co", "registry", "set-parameter", "credit_veto_repair_days", "365")
+        adopt(world, {"credit_veto_repair_days": 365}, title="repairs of veto facts after a year again")
     standing = show(world, "cr-hb-regulator")
     assert (standing["level"], standing["points"], standing["veto"]) == ("yellow", 4, [])
     facts = {f["violation"]: f for f in world.query("cr-works", "credit", "explain", WORKS)["facts"]}

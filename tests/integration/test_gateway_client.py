@@ -14,20 +14,19 @@ def test_chaincode_events_replay_a_committed_transaction(network: Network) -> No
     session = Session(network)
     try:
         submitted = session.contract("admin-co").submit(
-            "Registry:SetParameter", {"name": "credit_market_barred", "value": ["red", "blue"]})
+            "Proposal:Table", {"kind": "resolution", "title": "Events drill", "voting_seconds": 86400,
+                               "text": "every organization hears of it"})
         events = session.gateway("admin-tj").get_network("ecoledger").chaincode_events(
             "ecoledger", start_block=submitted.block_number)
         try:
             event = next(e for e in events if e.tx_id == submitted.tx_id)
         finally:
             events.close()
-        assert event.event_name == "ParameterChanged"
+        assert event.event_name == "ProposalTabled"
         assert event.block_number == submitted.block_number
         [(name, payload)] = envelope.unpack(event.event_name, event.payload)
-        assert name == "ParameterChanged" and payload["name"] == "credit_market_barred"
-        assert payload["new"] == ["red", "blue"]
-        session.contract("admin-co").submit("Registry:SetParameter", {"name": "credit_market_barred",
-                                                                      "value": ["red"]})
+        assert name == "ProposalTabled" and payload["proposal"] == submitted.result["id"]
+        assert payload["electorate"] == ["BJMSP", "COMSP", "HBMSP", "TJMSP"]
     finally:
         session.close()
 

@@ -77,14 +77,16 @@ def test_submits_by_two_organizations_commit_and_are_seen_by_all(network: Networ
     session = Session(network)
     try:
         by_coordinator = session.contract("admin-co").submit(
-            "Registry:SetParameter", {"name": "credit_market_barred", "value": ["red", "green"]})
+            "Proposal:Table", {"kind": "resolution", "title": "Share flood warnings", "voting_seconds": 86400,
+                               "text": "Flood warnings reach every region within the hour"})
         by_region = session.contract("bj-reg-foundation").submit(
             "Enterprise:Register", {"entity": "91110000600037341L", "name": "Capital Steel", "region": "BJ"})
         assert by_coordinator.tx_id != by_region.tx_id
         assert by_region.block_number > 0
         for reader in ("admin-tj", "admin-hb"):
             contract = session.contract(reader)
-            assert contract.evaluate("Registry:Parameters")["credit_market_barred"] == ["red", "green"]
+            shown = contract.evaluate("Proposal:Show", {"proposal_id": by_coordinator.result["id"]})
+            assert shown["tabled"]["by"]["msp_id"] == "COMSP" and shown["status"] == "open"
         enterprise = session.contract("admin-co").evaluate("Enterprise:Show", {"entity": "91110000600037341L"})
         assert enterprise["region"] == "BJ"
     finally:
@@ -94,9 +96,10 @@ def test_submits_by_two_organizations_commit_and_are_seen_by_all(network: Networ
 def test_refused_submit_prints_the_chaincode_reason_and_changes_nothing(ecoledger: Cli) -> None:
     before = ecoledger.json("--as", "admin-tj", "registry", "parameters")
     heights = _heights(ecoledger)["ecoledger"]
-    error = ecoledger.fails("--as", "admin-bj", "registry", "set-parameter", "pollutants", '["CO2"]')
-    assert error == ("error: Registry:SetParameter is reserved to the coordinator organization; "
-                     "BJMSP is a region member")
+    error = ecoledger.fails("--as", "admin-bj", "proposal", "table", "--kind", "parameter", "--title", "t",
+                            "--set", 'import_barred_regions="HB"')
+    assert error == ("error: this change could never be applied: parameter import_barred_regions expects a list "
+                     "of region codes: got a string ('HB')")
     assert ecoledger.json("--as", "admin-tj", "registry", "parameters") == before
     assert _heights(ecoledger)["ecoledger"] == heights
 
@@ -111,7 +114,8 @@ def test_an_identity_the_channel_does_not_know_is_refused(network: Network, msp_
     try:
         before = session.contract("admin-co").evaluate("Registry:Parameters")
         with pytest.raises(GatewayError) as refused:
-            session.contract(name).submit("Registry:SetParameter", {"name": "intrusion", "value": 1})
+            session.contract(name).submit("Proposal:Table", {"kind": "resolution", "title": "intrusion",
+                                                             "voting_seconds": 86400, "text": "let me in"})
         text = str(refused.value)
         assert "access denied" in text and "creator" in text, text
         assert session.contract("admin-co").evaluate("Registry:Parameters") == before
@@ -125,39 +129,35 @@ def test_submits_commit_while_one_ordering_node_is_down(ecoledger: Cli, network:
     try:
         status = {n["name"]: n["health"] for n in ecoledger.json("network", "status")["nodes"]}
         assert status["orderer.tj.ecoledger"] == "stopped"
-        result = ecoledger.json("--as", "admin-co", "registry", "set-parameter", "credit_market_barred",
-                                '["red", "yellow"]')
+        result = ecoledger.json("--as", "admin-co", "proposal", "table", "--kind", "resolution", "--title",
+                                "Orderer maintenance", "--text", "TJ's ordering node is serviced today")
         assert result["block"] > 0
-        # committed at the coordinator's peer; Hebei's peer gets the block by itself shortly after
-        assert ecoledger.json("--as", "admin-co", "registry", "parameters")["credit_market_barred"] == ["red", "yellow"]
-        wait_for(lambda: ecoledger.json("--as", "admin-hb", "registry", "parameters")["credit_market_barred"],
-                 RetryPolicy.polling(0.5, 60.0), until=lambda barred: barred == ["red", "yellow"],
-                 describe=lambda barred: f"Hebei's peer still reads {barred}")
+        assert ecoledger.json("--as", "admin-co", "proposal", "show", result["id"])["title"] == "Orderer maintenance"
     finally:
         ecoledger.ok("network", "start-node", "orderer.tj")
 
 
 def test_state_survives_down_and_up(ecoledger: Cli, network: Network) -> None:
-    ecoledger.json("--as", "admin-co", "registry", "set-parameter", "credit_market_barred", '["red", "blue"]')
+    tabled = ecoledger.json("--as", "admin-co", "proposal", "table", "--kind", "resolution", "--title",
+                            "Restart drill", "--text", "the ledger survives a restart")
     ecoledger.ok("network", "down")
     stopped = ecoledger.json("network", "status")
     assert all(n["health"] == "stopped" for n in stopped["nodes"])
     summary = ecoledger.json("network", "up")
     assert summary["already_running"] is False
-    assert ecoledger.json("--as", "admin-bj", "registry", "parameters")["credit_market_barred"] == ["red", "blue"]
+    assert ecoledger.json("--as", "admin-bj", "proposal", "show", tabled["id"])["title"] == "Restart drill"
     for channel, peers in _heights(ecoledger).items():
         assert len(set(peers.values())) == 1, f"{channel} after restart: {peers}"
-    ecoledger.json("--as", "admin-co", "registry", "set-parameter", "credit_market_barred", '["red"]')
 
 
 def test_a_write_with_two_organizations_down_names_them_and_the_policy(ecoledger: Cli, network: Network) -> None:
     """MAJORITY of four needs three endorsements: with Tianjin's and Hebei's peers stopped none can be had."""
-    before = ecoledger.json("--as", "admin-co", "registry", "parameters")
+    before = ecoledger.json("--as", "admin-co", "proposal", "list", "--all")
     for node in ("peer0.tj", "peer0.hb"):
         ecoledger.ok("network", "stop-node", node)
     try:
-        error = ecoledger.fails("--as", "admin-co", "registry", "set-parameter", "credit_market_barred",
-                                '["red", "yellow"]')
+        error = ecoledger.fails("--as", "admin-co", "proposal", "table", "--kind", "resolution", "--title", "t",
+                                "--text", "written while two organizations are down")
         assert error.startswith("error: endorsement failed: organization"), error
         assert "TJMSP" in error and "HBMSP" in error and "could not endorse" in error, error
         assert "majority of the channel's 4 organizations (3)" in error, error
@@ -172,4 +172,4 @@ def test_a_write_with_two_organizations_down_names_them_and_the_policy(ecoledger
                  describe=lambda reasons: f"endorsement still failing after restart: {reasons}")
     finally:
         session.close()
-    assert ecoledger.json("--as", "admin-co", "registry", "parameters") == before
+    assert ecoledger.json("--as", "admin-co", "proposal", "list", "--all") == before

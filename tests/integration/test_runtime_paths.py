@@ -1,5 +1,5 @@
 """The shared runtime on the real network: bulk issuance, paged lists, paged history, several events
-per transaction, and the parameter catalogue's refusals — all through the CLI."""
+per transaction, and the parameter catalogue's refusals of a proposal — all through the CLI."""
 
 from __future__ import annotations
 
@@ -82,14 +82,16 @@ def test_history_pages_back_to_issuance_and_a_sell_out_raises_two_events(world: 
 
 
 @pytest.mark.parametrize("name, value, expected", [
-    ("no_such_rule", "1", "error: unknown parameter 'no_such_rule'; known parameters: air_basin"),
-    ("import_barred_regions", '"HB"', "error: parameter import_barred_regions expects a list of region codes: "
-                                      "got a string ('HB')"),
+    ("no_such_rule", "1", "error: this change could never be applied: unknown parameter 'no_such_rule'; "
+                          "known parameters: air_basin"),
+    ("import_barred_regions", '"HB"', "error: this change could never be applied: parameter import_barred_regions "
+                                      "expects a list of region codes: got a string ('HB')"),
 ])
 def test_the_catalogue_refuses_unknown_and_badly_typed_parameters(world: World, name: str, value: str,
                                                                  expected: str) -> None:
     before = world.query(COORDINATOR, "registry", "parameters")
-    assert world.fails(COORDINATOR, "registry", "set-parameter", name, value).startswith(expected)
+    assert world.fails(COORDINATOR, "proposal", "table", "--kind", "parameter", "--title", "t",
+                       "--set", f"{name}={value}").startswith(expected)
     assert world.query(COORDINATOR, "registry", "parameters") == before
     rows = world.query(COORDINATOR, "registry", "parameters", "--catalogue")
     assert {row["name"] for row in rows} >= {"pollutants", "import_barred_regions", "credit_market_barred"}

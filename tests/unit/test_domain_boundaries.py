@@ -22,7 +22,7 @@ def imports(path: Path) -> list[str]:
 
 
 def test_the_domains_are_the_ones_the_architecture_names():
-    assert DOMAINS == ["compensation", "credit", "enterprise", "market", "monitoring", "permit", "registry", "waste"]
+    assert DOMAINS == ["compensation", "credit", "enterprise", "governance", "market", "monitoring", "permit", "registry", "waste"]
 
 
 def test_the_runtime_imports_no_domain_and_no_fact():

@@ -13,7 +13,9 @@ from chaincode.registry.store import BOOTSTRAP_KEY, MEMBERS as MEMBER_KEYS
 from chaincode.runtime import parameters as catalogue
 from chaincode.runtime.parameters import PARAMS
 from chaincode.runtime.memory import MemoryLedger, make_identity
+from chaincode.runtime.errors import InvalidInput
 from chaincode.runtime.router import STATUS_OK, STATUS_REFUSED
+from common import canonical as serialization
 
 MEMBERS = [
     {"msp_id": "BJMSP", "code": "BJ", "name": "北京市生态环境局", "kind": "region"},
@@ -95,8 +97,7 @@ class TestBootstrap:
         assert len(bootstrapped.events) == 1
 
     def test_repeating_the_original_content_stays_a_no_op_after_a_parameter_changed(self, bootstrapped):
-        bootstrapped.result(bootstrapped.submit(COORDINATOR_ADMIN, "Registry:SetParameter",
-                                                name="max_transfer_tons", value=6000))
+        write_through_catalogue(bootstrapped, {"max_transfer_tons": 6000})
         state_before = dict(bootstrapped.state)
 
         response = bootstrapped.submit(BJ_ADMIN, "Registry:Bootstrap", members=MEMBERS, parameters=PARAMETERS)
@@ -109,7 +110,7 @@ class TestBootstrap:
         changed = dict(PARAMETERS, max_transfer_tons=1)
         message = refused(bootstrapped, BJ_ADMIN, "Registry:Bootstrap", "already bootstrapped",
                           members=MEMBERS, parameters=changed)
-        assert "Registry:SetParameter" in message
+        assert "parameters change only through adopted proposals" in message
         assert "bj-admin" in message
 
     def test_refuses_an_extra_member_after_bootstrap(self, bootstrapped):
@@ -199,39 +200,45 @@ class TestReads:
             "description": "regions that missed their quality target and may not import allowances"}
 
 
-class TestSetParameter:
-    def test_coordinator_admin_changes_a_parameter_and_an_event_reports_old_and_new(self, bootstrapped):
-        result = bootstrapped.result(bootstrapped.submit(COORDINATOR_ADMIN, "Registry:SetParameter",
-                                                         name="fee_basis_points", value=30))
+def write_through_catalogue(ledger: MemoryLedger, changes: dict) -> dict:
+    """What an adopted proposal does when it closes (unit tests of other contracts take this short cut)."""
+    def get_json(key):
+        raw = ledger.state.get(key)
+        return None if raw is None else serialization.loads(raw)
 
-        assert result == {"name": "fee_basis_points", "old": 25, "new": 30, "changed": True}
-        assert bootstrapped.result(bootstrapped.evaluate(BJ_USER, "Registry:Parameters"))["fee_basis_points"] == 30
-        assert bootstrapped.events[-1] == ("ParameterChanged", {
-            "name": "fee_basis_points", "old": 25, "new": 30,
-            "by": {"msp_id": "JJJMSP", "name": "jjj-admin"},
-        })
+    def put_json(key, value):
+        ledger.state[key] = serialization.dumps(value)
 
-    def test_a_new_parameter_has_no_old_value(self, bootstrapped):
-        result = bootstrapped.result(bootstrapped.submit(COORDINATOR_ADMIN, "Registry:SetParameter",
-                                                         name="audit.sample_per_mille", value=50))
-        assert result["old"] is None
-        assert bootstrapped.state[PARAMS.key("audit.sample_per_mille")] == b"50"
+    return catalogue.apply(get_json, put_json, changes)
 
-    def test_setting_the_same_value_changes_nothing(self, bootstrapped):
-        state_before = dict(bootstrapped.state)
-        result = bootstrapped.result(bootstrapped.submit(COORDINATOR_ADMIN, "Registry:SetParameter",
-                                                         name="fee_basis_points", value=25))
-        assert result == {"name": "fee_basis_points", "value": 25, "changed": False}
-        assert bootstrapped.state == state_before
-        assert len(bootstrapped.events) == 1
 
-    def test_true_is_not_an_integer(self, bootstrapped):
-        refused(bootstrapped, COORDINATOR_ADMIN, "Registry:SetParameter",
+class TestNoBackDoor:
+    """Parameters change only when an adopted proposal closes (see test_governance_back_door.py)."""
+
+    @pytest.mark.parametrize("who", [COORDINATOR_ADMIN, BJ_ADMIN, COORDINATOR_CLERK, OUTSIDER_ADMIN])
+    def test_there_is_no_set_parameter_transaction_for_anyone(self, bootstrapped, who):
+        message = refused(bootstrapped, who, "Registry:SetParameter", "unknown function 'Registry:SetParameter'",
+                          name="fee_basis_points", value=1)
+        assert "Proposal:Table" in message  # the list of known functions shows the way that exists
+
+    def test_bootstrap_refuses_an_uncatalogued_parameter(self, ledger):
+        refused(ledger, BJ_ADMIN, "Registry:Bootstrap", "unknown parameter 'max_import'",
+                members=MEMBERS, parameters={"max_import": 5})
+
+    def test_bootstrap_refuses_a_badly_typed_value_naming_parameter_and_type(self, ledger):
+        refused(ledger, BJ_ADMIN, "Registry:Bootstrap",
                 "parameter fee_basis_points expects a test value: got a boolean (True)",
-                name="fee_basis_points", value=True)
+                members=MEMBERS, parameters={**PARAMETERS, "fee_basis_points": True})
 
+    def test_bootstrap_refuses_values_that_break_a_catalogue_constraint(self, ledger):
+        refused(ledger, BJ_ADMIN, "Registry:Bootstrap", "the minimum 7200 would exceed the maximum 3600",
+                members=MEMBERS, parameters={"voting_min_seconds": 7200, "voting_max_seconds": 3600})
+
+
+class TestCatalogue:
     @pytest.mark.parametrize("name, value, expected", [
         ("no_such_rule", 1, "unknown parameter 'no_such_rule'; known parameters: "),
+        ("fee_basis_points", True, "parameter fee_basis_points expects a test value: got a boolean (True)"),
         ("import_barred_regions", "HB", "parameter import_barred_regions expects a list of region codes: "
                                         "got a string ('HB')"),
         ("import_barred_regions", ["hb"], "parameter import_barred_regions expects a list of region codes: "
@@ -242,42 +249,25 @@ class TestSetParameter:
     ])
     def test_unknown_names_and_badly_typed_values_are_refused_naming_parameter_and_type(self, bootstrapped, name,
                                                                                        value, expected):
-        refused(bootstrapped, COORDINATOR_ADMIN, "Registry:SetParameter", expected, name=name, value=value)
+        state_before = dict(bootstrapped.state)
+        with pytest.raises(InvalidInput) as refusal:
+            write_through_catalogue(bootstrapped, {name: value})
+        assert expected in refusal.value.message
+        assert bootstrapped.state == state_before
 
-    def test_bootstrap_refuses_an_uncatalogued_parameter(self, ledger):
-        refused(ledger, BJ_ADMIN, "Registry:Bootstrap", "unknown parameter 'max_import'",
-                members=MEMBERS, parameters={"max_import": 5})
+    def test_apply_reports_old_and_new_and_skips_an_unchanged_value(self, bootstrapped):
+        changed = write_through_catalogue(bootstrapped, {"fee_basis_points": 30, "max_transfer_tons": 5000,
+                                                         "audit.sample_per_mille": 50})
+        assert changed == {"fee_basis_points": {"old": 25, "new": 30},
+                           "audit.sample_per_mille": {"old": None, "new": 50}}
+        assert bootstrapped.result(bootstrapped.evaluate(BJ_USER, "Registry:Parameters"))["fee_basis_points"] == 30
+        assert bootstrapped.state[PARAMS.key("audit.sample_per_mille")] == b"50"
 
-    def test_refuses_an_admin_of_a_region_member(self, bootstrapped):
-        refused(bootstrapped, BJ_ADMIN, "Registry:SetParameter", "BJMSP is a region member",
-                name="fee_basis_points", value=1)
-
-    def test_refuses_a_coordinator_user_who_is_not_an_admin(self, bootstrapped):
-        refused(bootstrapped, COORDINATOR_CLERK, "Registry:SetParameter",
-                "requires an organization admin; jjj-clerk@JJJMSP (regulator) is not an admin",
-                name="fee_basis_points", value=1)
-
-    def test_refuses_an_organization_outside_the_consortium(self, bootstrapped):
-        refused(bootstrapped, OUTSIDER_ADMIN, "Registry:SetParameter",
-                "organization SHMSP is not a registered consortium member", name="fee_basis_points", value=1)
-
-    def test_refuses_everyone_before_bootstrap(self, ledger):
-        refused(ledger, COORDINATOR_ADMIN, "Registry:SetParameter",
-                "organization JJJMSP is not a registered consortium member", name="fee_basis_points", value=1)
-
-    @pytest.mark.parametrize("name, value, expected", [
-        ("", 1, "name must be a parameter name"),
-        ("fee:rate", 1, "name must be a parameter name (a letter, then letters, digits, '_' or '.', at most 64), "
-                        "got 'fee:rate'"),
-        ("fee_rate", 0.5, "value is a fraction (0.5)"),
-        ("fee_rate", None, "value must not be null"),
-    ])
-    def test_refuses_invalid_input_naming_the_field(self, bootstrapped, name, value, expected):
-        refused(bootstrapped, COORDINATOR_ADMIN, "Registry:SetParameter", expected, name=name, value=value)
-
-    def test_refuses_a_missing_value(self, bootstrapped):
-        refused(bootstrapped, COORDINATOR_ADMIN, "Registry:SetParameter",
-                "Registry:SetParameter: missing field(s) value", name="fee_basis_points")
+    def test_a_constraint_is_checked_on_the_values_after_the_change(self, bootstrapped):
+        assert catalogue.problems(lambda key: None, {"voting_min_seconds": 600}) == []
+        assert catalogue.problems(lambda key: None, {"voting_min_seconds": 10**7}) == [
+            "voting_min_seconds, voting_max_seconds: the minimum 10000000 would exceed the maximum 7776000 "
+            "(a voting period's minimum is at most its maximum)"]
 
 
 class TestWhoAmI:
@@ -295,5 +285,7 @@ class TestWhoAmI:
 
 def test_the_chaincode_serves_the_registry():
     assert any(isinstance(contract, RegistryContract) for contract in all_contracts())
+    functions = set(build_router().functions)
     assert {"Registry:Bootstrap", "Registry:Members", "Registry:Member", "Registry:Parameters",
-            "Registry:SetParameter", "Registry:WhoAmI"} <= set(build_router().functions)
+            "Registry:WhoAmI"} <= functions
+    assert "Registry:SetParameter" not in functions

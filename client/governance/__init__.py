@@ -1,0 +1,1 @@
+"""The governance client: proposals and votes, concerns and consultations, restoration projects."""
