@@ -6,20 +6,21 @@ the same keys, checks, requests to the peer, results and event:
 
 * ``evaluate``: ``Registry:Members`` as ``admin-bj`` through BJ's peer: a range
   read of the member records, unmarshal, sort, marshal;
-* ``submit``: ``Registry:SetParameter`` as ``admin-co`` through CO's peer (the
-  coordinator's admin is the only one allowed): parse the caller's certificate,
-  read its member record and the parameter, write the parameter, emit one
-  event; endorsed by a majority of organizations, ordered and committed.
+* ``submit``: ``Proposal:Vote`` as ``admin-co`` through CO's peer: parse the
+  caller's certificate, read its member record, the proposal and the
+  organization's vote, write the vote, emit one event, tally the proposal's
+  votes (a range read); endorsed by a majority of organizations, ordered and
+  committed.
 
 Both chaincodes are deployed on the benchmark's own network (the twin as a
 second chaincode, ``gotwin``, with its own server per organization and its own
-namespace, seeded with the same member records) and measured in turn at each
+namespace, seeded with the same member records and proposals) and measured in turn at each
 level of transactions in flight, so they see the same peers, orderers and
 machine load.
 
-Parameters are a fixed catalogue, so concurrent submits write the same few
-keys (six parameters in turn, a new valid value each time) and many are
-validated as MVCC read conflicts. Such a transaction went all the way (endorsed
+The coordinator's admin votes on a few open proposals in turn, changing its
+vote each time (yes, no, yes ...), so concurrent submits write the same few
+keys (one vote per proposal) and many are validated as MVCC read conflicts. Such a transaction went all the way (endorsed
 by the chaincode, ordered, committed as invalid) and is counted as completed;
 the ``mvcc`` column gives their share. Some are refused at endorsement instead,
 when the endorsing peers read different versions of the key and so return
@@ -45,7 +46,6 @@ import argparse
 import asyncio
 import os
 import re
-import secrets
 import shutil
 import subprocess
 import sys
@@ -71,15 +71,8 @@ WRITER = "admin-co"
 TWIN_NAME = "gotwin"
 TWIN_VERSION = "1.0"
 TWIN_SOURCE = Path(__file__).resolve().parent / "gotwin"
-# Catalogued parameters and a valid value that is new each time (so every submit writes).
-SUBMIT_PARAMETERS: tuple[tuple[str, Callable[[str], Any]], ...] = (
-    ("air_basin", lambda unique: {"BJ": f"basin-{unique}"}),
-    ("river_basin", lambda unique: {"TJ": f"river-{unique}"}),
-    ("import_barred_regions", lambda unique: [f"R{unique.upper()}"[:16]]),
-    ("pollutants", lambda unique: ["SO2", f"P{unique}"[:32]]),
-    ("air_pollutants", lambda unique: ["NOx", f"A{unique}"[:32]]),
-    ("water_pollutants", lambda unique: ["COD", f"W{unique}"[:32]]),
-)
+PROPOSALS = 6  # open resolution proposals the submits vote on, in turn
+VOTING_SECONDS = 30 * 24 * 3600
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -191,7 +184,7 @@ class Runtime:
     reader: Any
     writer: Any
     pids: list[int]
-    tag: str = field(default_factory=lambda: secrets.token_hex(2).upper())
+    proposals: list[str] = field(default_factory=list)
 
     def operation(self, mode: str, level: int, round_: int) -> Callable:
         if mode == "evaluate":
@@ -200,10 +193,10 @@ class Runtime:
             return evaluate
 
         async def submit(worker: int, sequence: int, result: LoadResult) -> None:
-            name, make = SUBMIT_PARAMETERS[sequence % len(SUBMIT_PARAMETERS)]
-            value = make(f"{self.tag}{round_}{level:x}{sequence:x}")
+            proposal = self.proposals[sequence % len(self.proposals)]
+            choice = ("yes", "no")[(sequence // len(self.proposals)) % 2]
             try:
-                outcome = await self.writer.submit("Registry:SetParameter", {"name": name, "value": value})
+                outcome = await self.writer.submit("Proposal:Vote", {"proposal_id": proposal, "choice": choice})
             except CommitError as err:
                 if not err.is_mvcc_conflict:
                     raise
@@ -260,10 +253,22 @@ class Pooled:
         }
 
 
-async def seed_twin(twin_writer: Any, network: Network) -> None:
-    """The twin's namespace gets the member records and parameters ecoledger's Bootstrap wrote."""
+async def table_proposals(writer: Any) -> list[dict[str, Any]]:
+    """Open resolution proposals on ecoledger's chaincode for the submits to vote on; their records."""
+    records = []
+    for number in range(PROPOSALS):
+        outcome = await writer.submit("Proposal:Table", {
+            "kind": "resolution", "title": f"benchmark resolution {number + 1}", "voting_seconds": VOTING_SECONDS,
+            "text": "votes cast by the chaincode runtime benchmark"})
+        records.append(outcome.result)
+    return records
+
+
+async def seed_twin(twin_writer: Any, network: Network, proposals: list[dict[str, Any]]) -> None:
+    """The twin's namespace gets the member records and parameters ecoledger's Bootstrap wrote, and the
+    proposals tabled on ecoledger's chaincode."""
     consortium = network.consortium
-    content = {"members": consortium.ledger_members(), "parameters": consortium.parameters}
+    content = {"members": consortium.ledger_members(), "parameters": consortium.parameters, "proposals": proposals}
     await evaluate_until(twin_writer, "Registry:Members", timeout=120.0, poll=1.0)  # chaincode reachable
     for attempt in range(1, 11):
         try:
@@ -293,8 +298,11 @@ async def measure(network: Network, twin: ExtraChaincode, args: argparse.Namespa
                           list(go_pids.values())),
         }
         log(f"chaincode servers: python {sorted(python_pids)}, go {sorted(go_pids)}")
-        log("seeding the twin with the consortium's members and parameters")
-        await seed_twin(runtimes["go"].writer, network)
+        log(f"tabling {PROPOSALS} proposals to vote on; seeding the twin with them and the consortium's members")
+        proposals = await table_proposals(runtimes["python"].writer)
+        for runtime in runtimes.values():
+            runtime.proposals = [record["id"] for record in proposals]
+        await seed_twin(runtimes["go"].writer, network, proposals)
         for runtime in runtimes.values():
             log(f"warm-up ({runtime.name}): {args.warmup} evaluates, {max(1, args.warmup // 4)} submits")
             await evaluate_until(runtime.reader, "Registry:Members", timeout=120.0, poll=1.0)
@@ -367,7 +375,7 @@ def report(result: dict[str, Any]) -> str:
              f"{result['environment']['cpus']} CPUs, {config['duration_s']:g}s x {config['rounds']} per cell; "
              f"latencies in ms; CPU and context switches of all chaincode servers of the runtime")
     text = table(headers, rows, title=title)
-    text += ("\n\nevaluate: Registry:Members as admin-bj; submit: Registry:SetParameter as admin-co "
+    text += ("\n\nevaluate: Registry:Members as admin-bj; submit: Proposal:Vote as admin-co "
              "(endorse on a majority, order, commit; MVCC-invalid commits counted as completed, transactions "
              "refused at endorsement as failed); CPU and switches per transaction worked on (completed + failed)")
     if "error" in result:
@@ -387,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
                 "consortium": network.consortium.name, "consensus": network.consortium.consensus,
                 "base_port": network.consortium.base_port, "home": str(home), "levels": args.levels,
                 "modes": args.modes, "duration_s": args.duration, "rounds": args.rounds,
-                "evaluate": f"Registry:Members as {READER}", "submit": f"Registry:SetParameter as {WRITER}",
+                "evaluate": f"Registry:Members as {READER}", "submit": f"Proposal:Vote as {WRITER}",
                 "network_reused": up.already_running,
             }
             log(f"building the Go twin ({TWIN_SOURCE})")

@@ -6,10 +6,10 @@ workers per level:
 
 * ``evaluate``: ``Registry:Members`` as ``admin-bj`` through BJ's peer (a query,
   no ordering);
-* ``submit``: ``Registry:SetParameter`` with a distinct parameter name per
-  transaction (no MVCC conflicts) as ``admin-co`` through CO's peer: endorse
-  (majority of organizations), order (SmartBFT), wait for the commit; only the
-  coordinator's admin may set parameters;
+* ``submit``: ``Proposal:Table`` of a resolution (a new proposal record and its
+  index entry per transaction, so no MVCC conflicts) as ``admin-co`` through
+  CO's peer: endorse (majority of organizations), order (SmartBFT), wait for
+  the commit;
 * ``submit-readonly`` (optional): ``Registry:WhoAmI`` submitted as ``admin-bj``,
   a transaction that is ordered and committed but writes nothing.
 
@@ -77,7 +77,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 class Operations:
-    """One transaction of each mode; ``tag`` keeps parameter names unique across runs on a kept network."""
+    """One transaction of each mode; ``tag`` tells this run's proposals from those of runs on a kept network."""
 
     def __init__(self, gateways: Gateways) -> None:
         self.reader = gateways.contract(READER)
@@ -89,11 +89,13 @@ class Operations:
 
     def submit_for(self, level: int) -> Any:
         async def submit(worker: int, sequence: int, result: LoadResult) -> None:
-            outcome = await self.writer.submit("Registry:SetParameter",
-                                               {"name": f"bench.{self.tag}.c{level}.n{sequence}", "value": sequence})
-            if not outcome.result.get("changed"):
-                result.extra["unchanged"] += 1
+            await self.table(f"{self.tag} c{level} n{sequence}")
         return submit
+
+    async def table(self, title: str) -> Any:
+        return await self.writer.submit("Proposal:Table", {
+            "kind": "resolution", "title": f"benchmark {title}", "voting_seconds": 7 * 24 * 3600,
+            "text": "tabled by the gateway throughput benchmark"})
 
     async def submit_readonly(self, worker: int, sequence: int, result: LoadResult) -> None:
         await self.reader.submit("Registry:WhoAmI")
@@ -109,7 +111,7 @@ async def measure(network: Network, args: argparse.Namespace, rows: list[dict[st
         for i in range(args.warmup):
             await ops.evaluate(0, i, LoadResult(1))
         for i in range(max(1, args.warmup // 3)):
-            await ops.writer.submit("Registry:SetParameter", {"name": f"bench.{ops.tag}.warmup{i}", "value": i})
+            await ops.table(f"{ops.tag} warm-up {i}")
         for mode in args.modes:
             for level in args.levels:
                 operation = {"evaluate": ops.evaluate, "submit": ops.submit_for(level),
@@ -164,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
                 "levels": args.levels, "modes": args.modes,
                 "duration_s": None if args.count else args.duration, "count": args.count,
                 "evaluate": f"Registry:Members as {READER}",
-                "submit": f"Registry:SetParameter as {WRITER}",
+                "submit": f"Proposal:Table (resolution) as {WRITER}",
                 "submit_readonly": f"Registry:WhoAmI as {READER}",
                 "network_reused": up.already_running,
                 "network_up_s": round(sum(up.phases.values()), 1),

@@ -2,12 +2,13 @@
 // benchmarks/chaincode_runtime.py: the same work as the Python contracts, on
 // the official Go shim, served as a service (CCaaS) like our Python server.
 //
-//   - Registry:Members      range read of the member records, unmarshal, sort, marshal
-//   - Registry:SetParameter parse the caller's certificate, read its member record,
-//     read the parameter's value, write it, emit one event
+//   - Registry:Members  range read of the member records, unmarshal, sort, marshal
+//   - Proposal:Vote     parse the caller's certificate, read its member record, the
+//     proposal and the organization's vote, write the vote, emit one event, and
+//     tally the proposal's votes (a range read)
 //
-// Keys, checks, refusals (status 400 with the same messages), results and the
-// event envelope follow chaincode/registry and chaincode/runtime, so both
+// Keys, checks, results and the event envelope follow chaincode/registry,
+// chaincode/governance and chaincode/runtime, so both
 // chaincodes send the peer the same requests for the same transaction.
 //
 // Settings come from the same environment variables as python -m chaincode:

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"regexp"
 	"sort"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
@@ -19,27 +18,19 @@ import (
 const (
 	statusRefused = 400
 
-	memberNamespace = "member" // chaincode/registry/store.py
-	paramNamespace  = "param"  // chaincode/runtime/parameters.py
-	coordinatorKind = "coordinator"
-	eventChanged    = "ParameterChanged"
+	memberNamespace   = "member"   // chaincode/registry/store.py
+	paramNamespace    = "param"    // chaincode/runtime/parameters.py
+	proposalNamespace = "proposal" // chaincode/governance/store.py
+	voteNamespace     = "vote"     // chaincode/governance/store.py
+	delegateRole      = "delegate"
+	eventVoted        = "ProposalVoted"
 )
+
+// The choices of chaincode/governance/rules.py.
+var choices = map[string]bool{"yes": true, "no": true, "abstain": true}
 
 // Fabric CA writes the registered attributes into this certificate extension.
 var attributeExtension = asn1.ObjectIdentifier{1, 2, 3, 4, 5, 6, 7, 8, 1}
-
-var parameterName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.]{0,63}$`)
-
-// The parameter catalogue of chaincode/*/parameters.py: name -> JSON shape of its value.
-var catalogue = map[string]string{
-	"air_basin":             "map",
-	"river_basin":           "map",
-	"air_pollutants":        "list",
-	"water_pollutants":      "list",
-	"pollutants":            "list",
-	"import_barred_regions": "list",
-	"credit_market_barred":  "list",
-}
 
 // Twin implements shim.Chaincode.
 type Twin struct{}
@@ -66,13 +57,12 @@ func (t *Twin) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
 	switch function {
 	case "Registry:Members":
 		result, err = members(stub)
-	case "Registry:SetParameter":
-		result, err = setParameter(stub, args[1:])
 	case "Registry:Bootstrap":
 		result, err = bootstrap(stub, args[1:])
+	case "Proposal:Vote":
+		result, err = vote(stub, args[1:])
 	default:
-		err = refuse("unknown function %q; known: Registry:Bootstrap, Registry:Members, Registry:SetParameter",
-			function)
+		err = refuse("unknown function %q; known: Registry:Bootstrap, Registry:Members, Proposal:Vote", function)
 	}
 	if err != nil {
 		if r, ok := err.(refusal); ok {
@@ -96,6 +86,7 @@ func bootstrap(stub shim.ChaincodeStubInterface, args [][]byte) (any, error) {
 	var content struct {
 		Members    []map[string]any `json:"members"`
 		Parameters map[string]any   `json:"parameters"`
+		Proposals  []map[string]any `json:"proposals"`
 	}
 	if err := json.Unmarshal(args[0], &content); err != nil {
 		return nil, refuse("Registry:Bootstrap: %v", err)
@@ -119,7 +110,18 @@ func bootstrap(stub shim.ChaincodeStubInterface, args [][]byte) (any, error) {
 			return nil, err
 		}
 	}
-	return map[string]any{"changed": true, "members": len(content.Members), "parameters": len(content.Parameters)}, nil
+	for _, record := range content.Proposals {
+		id, _ := record["id"].(string)
+		key, err := stub.CreateCompositeKey(proposalNamespace, []string{id})
+		if err != nil {
+			return nil, refuse("Registry:Bootstrap: %v", err)
+		}
+		if err := putJSON(stub, key, record); err != nil {
+			return nil, err
+		}
+	}
+	return map[string]any{"changed": true, "members": len(content.Members), "parameters": len(content.Parameters),
+		"proposals": len(content.Proposals)}, nil
 }
 
 func putJSON(stub shim.ChaincodeStubInterface, key string, value any) error {
@@ -206,168 +208,6 @@ func callerOf(stub shim.ChaincodeStubInterface) (*caller, error) {
 	return who, nil
 }
 
-// setParameter: only an admin of a coordinator organization may change a catalogued parameter.
-func setParameter(stub shim.ChaincodeStubInterface, args [][]byte) (any, error) {
-	if len(args) != 1 {
-		return nil, refuse("Registry:SetParameter takes one JSON object argument, got %d arguments", len(args))
-	}
-	decoded, err := decode(args[0])
-	if err != nil {
-		return nil, refuse("Registry:SetParameter: argument is not valid JSON (%v)", err)
-	}
-	arguments, ok := decoded.(map[string]any)
-	if !ok {
-		return nil, refuse("Registry:SetParameter: argument must be a JSON object")
-	}
-	for field := range arguments {
-		if field != "name" && field != "value" {
-			return nil, refuse("Registry:SetParameter: unknown field(s) %s; accepted: name, value", field)
-		}
-	}
-	name, hasName := arguments["name"]
-	value, hasValue := arguments["value"]
-	if !hasName || !hasValue {
-		return nil, refuse("Registry:SetParameter: missing field(s) name, value")
-	}
-
-	who, err := callerOf(stub)
-	if err != nil {
-		return nil, err
-	}
-	memberKey, err := stub.CreateCompositeKey(memberNamespace, []string{who.mspID})
-	if err != nil {
-		return nil, err
-	}
-	raw, err := stub.GetState(memberKey)
-	if err != nil {
-		return nil, err
-	}
-	if raw == nil {
-		return nil, refuse("organization %s is not a registered consortium member", who.mspID)
-	}
-	member, err := decode(raw)
-	if err != nil {
-		return nil, err
-	}
-	kind := member.(map[string]any)["kind"]
-	if kind != coordinatorKind {
-		return nil, refuse("Registry:SetParameter is reserved to the coordinator organization; %s is a %v member",
-			who.mspID, kind)
-	}
-	if !who.admin {
-		role := who.attrs["role"]
-		if role == "" {
-			role = "no role"
-		}
-		return nil, refuse("Registry:SetParameter requires an organization admin; %s@%s (%s) is not an admin",
-			who.name, who.mspID, role)
-	}
-	parameter, ok := name.(string)
-	if !ok || !parameterName.MatchString(parameter) {
-		return nil, refuse("name must be a parameter name (a letter, then letters, digits, '_' or '.', at most 64), got %v", name)
-	}
-	if value == nil {
-		return nil, refuse("value must not be null")
-	}
-	shape, known := catalogue[parameter]
-	if !known {
-		return nil, refuse("unknown parameter %q", parameter)
-	}
-	if problem := checkShape(shape, value); problem != "" {
-		return nil, refuse("parameter %s expects %s: %s", parameter, shape, problem)
-	}
-
-	paramKey, err := stub.CreateCompositeKey(paramNamespace, []string{parameter})
-	if err != nil {
-		return nil, err
-	}
-	oldRaw, err := stub.GetState(paramKey)
-	if err != nil {
-		return nil, err
-	}
-	newRaw, err := canonical(value)
-	if err != nil {
-		return nil, err
-	}
-	var old any
-	if oldRaw != nil {
-		if old, err = decode(oldRaw); err != nil {
-			return nil, err
-		}
-		oldCanonical, err := canonical(old)
-		if err != nil {
-			return nil, err
-		}
-		if bytes.Equal(oldCanonical, newRaw) {
-			return map[string]any{"name": parameter, "value": value, "changed": false}, nil
-		}
-	}
-	if err := stub.PutState(paramKey, newRaw); err != nil {
-		return nil, err
-	}
-	by := map[string]any{"msp_id": who.mspID, "name": who.name}
-	envelope, err := canonical(map[string]any{"events": []any{map[string]any{
-		"name":    eventChanged,
-		"payload": map[string]any{"name": parameter, "old": old, "new": value, "by": by},
-	}}})
-	if err != nil {
-		return nil, err
-	}
-	if err := stub.SetEvent(eventChanged, envelope); err != nil {
-		return nil, err
-	}
-	return map[string]any{"name": parameter, "old": old, "new": value, "changed": true}, nil
-}
-
-func checkShape(shape string, value any) string {
-	switch shape {
-	case "map":
-		entries, ok := value.(map[string]any)
-		if !ok {
-			return "got " + jsonKind(value)
-		}
-		for key, item := range entries {
-			if text, ok := item.(string); !ok || text == "" {
-				return fmt.Sprintf("the value of %q must be a non-empty string", key)
-			}
-		}
-	case "list":
-		items, ok := value.([]any)
-		if !ok {
-			return "got " + jsonKind(value)
-		}
-		seen := map[string]bool{}
-		for index, item := range items {
-			text, ok := item.(string)
-			if !ok || text == "" {
-				return fmt.Sprintf("item %d must be a non-empty string", index)
-			}
-			if seen[text] {
-				return "items must not repeat"
-			}
-			seen[text] = true
-		}
-	}
-	return ""
-}
-
-func jsonKind(value any) string {
-	switch value.(type) {
-	case map[string]any:
-		return "an object"
-	case []any:
-		return "a list"
-	case string:
-		return "a string"
-	case json.Number:
-		return "a number"
-	case bool:
-		return "a boolean"
-	}
-	return "null"
-}
-
-// decode reads JSON keeping numbers exact (no float64 rounding of large integers).
 func decode(data []byte) (any, error) {
 	decoder := json.NewDecoder(bytes.NewReader(data))
 	decoder.UseNumber()
@@ -387,4 +227,185 @@ func canonical(value any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimRight(out.Bytes(), "\n"), nil
+}
+
+// vote: the caller's organization (an admin or a delegate) votes on an open proposal, as
+// chaincode/governance/contract.py Proposal:Vote does: member record, proposal, its vote, the write,
+// one event, and the tally over the proposal's votes.
+func vote(stub shim.ChaincodeStubInterface, args [][]byte) (any, error) {
+	if len(args) != 1 {
+		return nil, refuse("Proposal:Vote takes one JSON object argument, got %d arguments", len(args))
+	}
+	decoded, err := decode(args[0])
+	if err != nil {
+		return nil, refuse("Proposal:Vote: argument is not valid JSON (%v)", err)
+	}
+	arguments, ok := decoded.(map[string]any)
+	if !ok {
+		return nil, refuse("Proposal:Vote: argument must be a JSON object")
+	}
+	for field := range arguments {
+		if field != "proposal_id" && field != "choice" {
+			return nil, refuse("Proposal:Vote: unknown field(s) %s; accepted: choice, proposal_id", field)
+		}
+	}
+	proposalID, _ := arguments["proposal_id"].(string)
+	choice, _ := arguments["choice"].(string)
+	if proposalID == "" {
+		return nil, refuse("Proposal:Vote: missing field(s) proposal_id")
+	}
+
+	who, err := callerOf(stub)
+	if err != nil {
+		return nil, err
+	}
+	memberKey, err := stub.CreateCompositeKey(memberNamespace, []string{who.mspID})
+	if err != nil {
+		return nil, err
+	}
+	raw, err := stub.GetState(memberKey)
+	if err != nil {
+		return nil, err
+	}
+	if raw == nil {
+		return nil, refuse("organization %s is not a registered consortium member", who.mspID)
+	}
+	role := who.attrs["role"]
+	if !who.admin && role != delegateRole {
+		return nil, refuse("Proposal:Vote needs an admin of a member organization or an identity with role "+
+			"'%s'; %s@%s is not an admin", delegateRole, who.name, who.mspID)
+	}
+	if !choices[choice] {
+		return nil, refuse("choice must be one of yes, no, abstain, got %q", choice)
+	}
+	proposalKey, err := stub.CreateCompositeKey(proposalNamespace, []string{proposalID})
+	if err != nil {
+		return nil, refuse("proposal_id: %v", err)
+	}
+	raw, err = stub.GetState(proposalKey)
+	if err != nil {
+		return nil, err
+	}
+	if raw == nil {
+		return nil, refuse("proposal %s does not exist", proposalID)
+	}
+	var proposal struct {
+		ID         string   `json:"id"`
+		Status     string   `json:"status"`
+		Electorate []string `json:"electorate"`
+		DeadlineTS int64    `json:"deadline_ts"`
+		Rule       string   `json:"rule"`
+		Quorum     int      `json:"quorum"`
+	}
+	if err := json.Unmarshal(raw, &proposal); err != nil {
+		return nil, err
+	}
+	if proposal.Status != "open" {
+		return nil, refuse("proposal %s is closed (%s); votes are no longer taken", proposalID, proposal.Status)
+	}
+	member := false
+	for _, mspID := range proposal.Electorate {
+		member = member || mspID == who.mspID
+	}
+	if !member {
+		return nil, refuse("organization %s was not a member when proposal %s was tabled", who.mspID, proposalID)
+	}
+	timestamp, err := stub.GetTxTimestamp()
+	if err != nil {
+		return nil, err
+	}
+	if timestamp.Seconds >= proposal.DeadlineTS {
+		return nil, refuse("voting on proposal %s ended; votes after the deadline are refused", proposalID)
+	}
+	voteKey, err := stub.CreateCompositeKey(voteNamespace, []string{proposal.ID, who.mspID})
+	if err != nil {
+		return nil, err
+	}
+	raw, err = stub.GetState(voteKey)
+	if err != nil {
+		return nil, err
+	}
+	var previous map[string]any
+	if raw != nil {
+		if err := json.Unmarshal(raw, &previous); err != nil {
+			return nil, err
+		}
+	}
+	if previous != nil && previous["choice"] == choice {
+		tally, err := tallyOf(stub, proposal.ID, proposal.Rule, proposal.Electorate, proposal.Quorum, "", "")
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"proposal": proposal.ID, "msp_id": who.mspID, "choice": choice, "changed": false,
+			"tally": tally}, nil
+	}
+	var before any
+	changes := 0
+	if previous != nil {
+		before = previous["choice"]
+		if count, ok := previous["changes"].(float64); ok {
+			changes = int(count) + 1
+		}
+	}
+	at := timestamp.AsTime().UTC().Format("2006-01-02T15:04:05.000Z")
+	by := map[string]any{"msp_id": who.mspID, "name": who.name, "role": role}
+	if err := putJSON(stub, voteKey, map[string]any{"proposal": proposal.ID, "msp_id": who.mspID, "choice": choice,
+		"previous": before, "changes": changes, "tx_id": stub.GetTxID(), "at": at, "by": by}); err != nil {
+		return nil, err
+	}
+	envelope, err := canonical(map[string]any{"events": []any{map[string]any{
+		"name": eventVoted,
+		"payload": map[string]any{"proposal": proposal.ID, "msp_id": who.mspID, "choice": choice,
+			"previous": before, "tx_id": stub.GetTxID()},
+	}}})
+	if err != nil {
+		return nil, err
+	}
+	if err := stub.SetEvent(eventVoted, envelope); err != nil {
+		return nil, err
+	}
+	tally, err := tallyOf(stub, proposal.ID, proposal.Rule, proposal.Electorate, proposal.Quorum, who.mspID, choice)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"proposal": proposal.ID, "msp_id": who.mspID, "choice": choice, "changed": true,
+		"previous": before, "tally": tally}, nil
+}
+
+// tallyOf counts the electorate's current votes on a proposal (with the caller's new choice, if any).
+func tallyOf(stub shim.ChaincodeStubInterface, proposalID, rule string, electorate []string, quorum int,
+	mspID, choice string) (map[string]any, error) {
+	iterator, err := stub.GetStateByPartialCompositeKey(voteNamespace, []string{proposalID})
+	if err != nil {
+		return nil, err
+	}
+	defer iterator.Close()
+	current := map[string]string{}
+	for iterator.HasNext() {
+		entry, err := iterator.Next()
+		if err != nil {
+			return nil, err
+		}
+		var record struct {
+			MspID  string `json:"msp_id"`
+			Choice string `json:"choice"`
+		}
+		if err := json.Unmarshal(entry.Value, &record); err != nil {
+			return nil, err
+		}
+		current[record.MspID] = record.Choice
+	}
+	if mspID != "" {
+		current[mspID] = choice
+	}
+	counts := map[string]int{}
+	for _, voter := range electorate {
+		if picked, ok := current[voter]; ok {
+			counts[picked]++
+		}
+	}
+	voted := counts["yes"] + counts["no"] + counts["abstain"]
+	return map[string]any{"rule": rule, "electorate": len(electorate), "quorum": quorum, "yes": counts["yes"],
+		"no": counts["no"], "abstain": counts["abstain"], "not_voted": len(electorate) - voted,
+		"quorum_reached": counts["yes"]+counts["abstain"] >= quorum}, nil
 }

@@ -60,8 +60,9 @@ aio, replayed on loop    0.39-0.41 / 0.35 ms 0.96-1.03 / 0.65-0.73 9 / 10-13
 =======================  ==================  ====================  ==================
 
 The replayed design ran the contract code again from the start on each answer
-(3 extra partial runs for SetParameter: 0.21 ms of its 0.34 ms of contract
-code); the greenlet design, which replaced it, runs it once. ``greenlet`` is
+(for SetParameter, the registry write of the time, 3 extra partial runs: 0.21
+ms of its 0.34 ms of contract code); the greenlet design, which replaced it,
+runs it once. ``greenlet`` is
 the well-kept C extension behind gevent and SQLAlchemy's asyncio support; one
 thread per stream would instead serialize the transactions of a stream, which
 the peer sends concurrently.
