@@ -62,6 +62,59 @@ if $E permit --help >/dev/null 2>&1; then
   $E --as bj-regulator permit history "$lot"
 fi
 
+code() { .venv/bin/python -c "from common.credit_code import complete; print(complete('$1'))"; }
+retry() { for _ in $(seq 1 30); do "$@" && return 0; sleep 3; done; return 1; }
+
+step "Hazardous waste: a Beijing refinery ships waste oil to a Hebei facility through two transporters"
+REFINERY=$(code 91110000DEMOR0001); TRUCK1=$(code 91110000DEMOT0001); TRUCK2=$(code 91130000DEMOT0002)
+FACILITY=$(code 91130000DEMOF0001)
+$E identity register --org BJ --name refinery --role enterprise --attr "entity=$REFINERY"
+$E identity register --org BJ --name truck-1 --role transporter --attr "entity=$TRUCK1"
+$E identity register --org HB --name truck-2 --role transporter --attr "entity=$TRUCK2"
+$E identity register --org HB --name oil-facility --role facility --attr "entity=$FACILITY"
+$E --as bj-regulator enterprise register --entity "$REFINERY" --name "Beijing Refinery" || true
+$E --as hb-regulator facility licence --entity "$FACILITY" --codes "HW08 900-249-08,HW49 900-041-49" \
+  --capacity 500t --until "$(( $(date +%Y) + 1 ))-12-31" || true
+manifest=$($E --as refinery --json manifest create --code "HW08 900-249-08" --quantity 12t --form bulk \
+  --facility "$FACILITY" --transporter "$TRUCK1" --transporter "$TRUCK2" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+$E --as truck-1 manifest pickup "$manifest" --quantity 12t || true   # refused: Hebei has not consented yet
+$E --as bj-regulator manifest approve "$manifest"
+$E --as hb-regulator manifest consent "$manifest"
+$E --as truck-1 manifest pickup "$manifest" --quantity 12t
+$E --as truck-2 manifest handoff "$manifest" --to "$TRUCK2"
+$E --as oil-facility manifest receive "$manifest" --quantity 11.9t
+$E --as oil-facility manifest dispose "$manifest" --method R9
+$E --as hb-regulator manifest trace "$manifest"
+$E --as admin-co manifest balance --entity "$REFINERY"
+
+step "Green credit: every enterprise's level, derived from ledger facts only, read the same in every region"
+$E --as hb-regulator credit show "$REFINERY"
+$E --as admin-co credit board
+
+step "Ecological compensation on the bj-hb pair channel: Hebei upstream, Beijing downstream (新安江 model)"
+$E identity register --org HB --name hb-monitor --role monitor --attr "station=HB Chaohe section"
+$E identity register --org BJ --name bj-monitor --role monitor --attr "station=BJ Chaohe section"
+terms=$(mktemp --suffix .yaml)
+cat > "$terms" <<'YAML'
+k0: 0.85
+period: month
+tolerance: 0.1
+arbiter: none
+due_days: 30
+pollutants: {CODMn: 4, NH3-N: 0.5, TN: 1.2, TP: 0.1}
+amounts: {downstream_pays: 100000000, upstream_pays: 60000000}
+YAML
+agreement=$(retry $E --as hb-regulator --json compensation propose --channel bj-hb --upstream HB --downstream BJ \
+  --section "Chaohe at Gubeikou" --file "$terms" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+rm -f "$terms"
+retry $E --as bj-regulator compensation sign "$agreement" --channel bj-hb
+period=$(date -d "$(date +%Y-%m-01) -1 month" +%Y-%m)
+retry $E --as hb-monitor compensation submit "$agreement" --channel bj-hb --period "$period" --values "CODMn=3.1,NH3-N=0.42,TN=1.1,TP=0.05"
+retry $E --as bj-monitor compensation submit "$agreement" --channel bj-hb --period "$period" --values "CODMn=3.0,NH3-N=0.40,TN=1.0,TP=0.05"
+retry $E --as bj-regulator compensation settle "$agreement" --channel bj-hb --period "$period"
+$E --as hb-regulator compensation statement "$agreement" --channel bj-hb
+
 step "Every organization's peer holds the same chain"
 $E ledger info --channel ecoledger
 
