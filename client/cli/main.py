@@ -16,6 +16,8 @@ from client.cli.enterprise_commands import enterprise_group
 from client.cli.errors import CommandError
 from client.cli.events_commands import events_group
 from client.cli.identity_commands import identity_group
+from client.cli.index_commands import console as console_command
+from client.cli.index_commands import index_group
 from client.cli.ledger_commands import ledger_group, registry_group
 from client.cli.market_commands import market_group
 from client.cli.monitor_commands import GROUPS as MONITORING_GROUPS
@@ -26,6 +28,7 @@ from network.errors import NetworkError
 
 COMMAND_GROUPS = [network_group, identity_group, ledger_group, registry_group, enterprise_group, permit_group,
                   market_group, events_group, *MONITORING_GROUPS]
+COMMAND_GROUPS += [index_group, console_command]
 
 # Errors that mean "your request failed", not "ecoledger has a bug". The gateway's own
 # (GatewayError, WalletError) are looked up only once their module is loaded: an

@@ -1,0 +1,102 @@
+"""Allowances from the index's events: totals issued, offers, trades, each enterprise's movements, trade flows.
+
+Quantities are kilograms (integers on the ledger). Prices are private data and
+never in events, so no console shows them; the index holds only their hashes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from client.console import svg
+from client.console.views import query
+from client.console.views.common import ConsoleContext, channel_param, param, section, table
+from client.console.views.registry import View
+
+ISSUED, SURRENDERED = "AllowanceIssued", "AllowancesSurrendered"
+OFFER_EVENTS = {"OfferListed": "open", "OfferClosed": "closed", "OfferCancelled": "cancelled"}
+TRADE_EVENTS = ("TradePending", "TradeApproved", "TradeSettled", "TradeRejected")
+
+
+def _kg(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def data(ctx: ConsoleContext, params: Any) -> dict[str, Any]:
+    channel = channel_param(ctx, params)
+    entity = param(params, "entity")
+    evs = query.events_named(ctx, [ISSUED, SURRENDERED, *OFFER_EVENTS, *TRADE_EVENTS], channel)
+    totals: dict[tuple[str, str, str], int] = defaultdict(int)
+    moves: dict[tuple[str, str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    offers: dict[str, dict[str, Any]] = {}
+    trades: dict[str, dict[str, Any]] = {}
+    for e in evs:
+        p, name = e["payload"], e["event"]
+        if name == ISSUED:
+            totals[(p.get("region", ""), p.get("pollutant", ""), str(p.get("vintage", "")))] += _kg(p.get("quantity"))
+            moves[(p.get("entity", ""), p.get("pollutant", ""), str(p.get("vintage", "")))]["issued"] += _kg(
+                p.get("quantity"))
+        elif name == SURRENDERED:
+            moves[(p.get("entity", ""), p.get("pollutant", ""), str(p.get("year", "")))]["surrendered"] += _kg(
+                p.get("quantity"))
+        elif name in OFFER_EVENTS:
+            offer = offers.setdefault(p.get("offer", ""), {"offer": p.get("offer", ""), "channel": e["channel"]})
+            offer.update({k: p[k] for k in ("seller", "region", "pollutant", "vintage", "quantity") if k in p})
+            offer["status"] = OFFER_EVENTS[name]
+        else:
+            trade = trades.setdefault(p.get("trade", ""), {"trade": p.get("trade", ""), "channel": e["channel"]})
+            trade.update({k: p.get(k) for k in ("offer", "seller", "buyer", "seller_region", "buyer_region",
+                                                "pollutant", "vintage", "quantity", "status")})
+            trade["last_event"], trade["timestamp"] = name, e["timestamp"]
+    for t in trades.values():
+        if t["last_event"] == "TradeSettled":
+            moves[(t["seller"], t["pollutant"], str(t["vintage"]))]["sold"] += _kg(t["quantity"])
+            moves[(t["buyer"], t["pollutant"], str(t["vintage"]))]["bought"] += _kg(t["quantity"])
+    holdings = []
+    for (who, pollutant, vintage), m in sorted(moves.items()):
+        if entity and who != entity:
+            continue
+        net = m["issued"] + m["bought"] - m["sold"] - m["surrendered"]
+        holdings.append({"entity": who, "pollutant": pollutant, "vintage": vintage, **{k: m[k] for k in
+                         ("issued", "bought", "sold", "surrendered")}, "net": net})
+
+    def mine(x: dict[str, Any], *keys: str) -> bool:
+        return not entity or any(x.get(k) == entity for k in keys)
+
+    return {
+        "channel": channel, "entity": entity,
+        "totals": [{"region": r, "pollutant": p, "vintage": v, "issued_kg": q} for (r, p, v), q in sorted(totals.items())],
+        "holdings": holdings,
+        "offers": [o for o in offers.values() if mine(o, "seller")],
+        "trades": [t for t in trades.values() if mine(t, "seller", "buyer")],
+    }
+
+
+def html(d: dict[str, Any]) -> str:
+    settled = [t for t in d["trades"] if t["last_event"] == "TradeSettled"]
+    nodes = sorted({t["seller"] for t in settled} | {t["buyer"] for t in settled})
+    diagram = (svg.flow_diagram(nodes, [(t["seller"], t["buyer"], f'{t["pollutant"]} {t["quantity"]} kg')
+                                        for t in settled], title="settled trades: seller to buyer")
+               if settled else '<p class="empty">(no settled trades)</p>')
+    return "".join([
+        section("Issued (kg)", table(["region", "pollutant", "vintage", "issued kg"],
+                                     [[t["region"], t["pollutant"], t["vintage"], t["issued_kg"]] for t in d["totals"]])),
+        section("Holdings from events (kg)", table(
+            ["entity", "pollutant", "vintage", "issued", "bought", "sold", "surrendered", "net"],
+            [[x["entity"], x["pollutant"], x["vintage"], x["issued"], x["bought"], x["sold"], x["surrendered"],
+              x["net"]] for x in d["holdings"]])),
+        section("Offers", table(["offer", "seller", "pollutant", "vintage", "quantity kg", "status"],
+                                [[o["offer"], o.get("seller"), o.get("pollutant"), o.get("vintage"), o.get("quantity"),
+                                  o["status"]] for o in d["offers"]])),
+        section("Trades", table(["trade", "offer", "seller", "buyer", "pollutant", "quantity kg", "status"],
+                                [[t["trade"], t["offer"], t["seller"], t["buyer"], t["pollutant"], t["quantity"],
+                                  t["status"]] for t in d["trades"]])),
+        section("Trade flows", diagram),
+    ])
+
+
+VIEW = View(slug="allowances", title="Allowances", data=data, html=html)
