@@ -15,6 +15,8 @@ from typing import Any, Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -133,10 +135,6 @@ def create_app(ctx: ConsoleContext) -> Starlette:
     async def internal(request: Request, exc: Exception) -> Response:
         return PlainTextResponse("internal error", status_code=500)
 
-    app = Starlette(routes=routes, exception_handlers={
-        BadRequest: bad_request, NotFound: not_found, HTTPException: http_error, Exception: internal})
-
-    @app.middleware("http")
     async def headers_and_metrics(request: Request, call_next: Any) -> Response:
         started = time.perf_counter()
         response = await call_next(request)
@@ -147,4 +145,6 @@ def create_app(ctx: ConsoleContext) -> Starlette:
                         response.status_code, time.perf_counter() - started)
         return response
 
-    return app
+    return Starlette(routes=routes, middleware=[Middleware(BaseHTTPMiddleware, dispatch=headers_and_metrics)],
+                     exception_handlers={BadRequest: bad_request, NotFound: not_found, HTTPException: http_error,
+                                         Exception: internal})
