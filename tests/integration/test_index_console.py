@@ -48,8 +48,8 @@ BJ_CONSOLE_PORT = TEST_BASE_PORT + 191
 TJ_CONSOLE_PORT = TEST_BASE_PORT + 192
 CHROMIUM = "/usr/bin/chromium"
 VINTAGE = 2030
-GLASS = credit_code("BJ", "IDXCN", 1)
-PAPER = credit_code("HB", "IDXCN", 1)
+GLASS = credit_code("BJ", "XCNLE", 1)
+PAPER = credit_code("HB", "XCNLE", 1)
 BJ_REG, TJ_REG, HB_REG = "idx-bj-regulator", "idx-tj-regulator", "idx-hb-regulator"
 
 
@@ -144,7 +144,7 @@ def test_index_after_kills_equals_a_fresh_reindex(bj_index: str, ecoledger: Cli,
     assert killed == clean
     assert {row[0] for row in killed["checkpoints"]} == {"ecoledger", "bj-tj", "bj-hb"}
     functions = {row[9] for row in killed["transactions"]}
-    assert {"Permit:Issue", "Market:Offer", "Market:Buy"} <= functions, functions
+    assert {"Permit:Issue", "Market:ListOffer", "Market:Buy"} <= functions, functions
     assert all(row[11] == "VALID" for row in killed["transactions"] if row[9] == "Market:Buy")
 
 
@@ -348,3 +348,16 @@ def test_non_localhost_binding_without_client_auth_is_refused(ecoledger: Cli, bj
     error = ecoledger.fails("--as", BJ_REG, "console", "--db", bj_index, "--host", "0.0.0.0", "--port",
                             str(TEST_BASE_PORT + 193))
     assert "refusing to serve the console on 0.0.0.0" in error
+
+
+def test_network_metrics_prints_the_figures_from_every_node(world: World, ecoledger: Cli):
+    summary = ecoledger.json("network", "metrics")
+    assert summary["unreachable"] == []
+    assert summary["heights"]["ecoledger"]["max"] > 5
+    assert summary["transactions_by_validation_code"].get("VALID", 0) > 0
+    assert summary["broadcast_status"].get("SUCCESS", 0) > 0
+    assert summary["endorsement_duration"]["count"] > 0
+    assert set(summary["participation_status"]["ecoledger"].values()) == {"active"}
+    text = ecoledger.ok("network", "metrics").stdout
+    for figure in ("heights", "transactions by validation code", "broadcast status", "participation status"):
+        assert figure in text
