@@ -25,6 +25,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -177,11 +178,11 @@ def _pg_bin(name: str) -> str:
 @pytest.fixture(scope="module")
 def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A throw-away PostgreSQL cluster on this test's port, owned by an unprivileged user."""
-    base = tmp_path_factory.mktemp("pg")
+    base = Path(tempfile.mkdtemp(prefix="ecoledger-pg-"))  # outside pytest's root-only folders
     data = base / "data"
     prefix: list[str] = []
-    if os.geteuid() == 0:  # initdb and postgres refuse to run as root
-        base.chmod(0o777)
+    if os.geteuid() == 0:  # initdb and postgres refuse to run as root: run them as the postgres user
+        shutil.chown(base, user="postgres")
         prefix = ["runuser", "-u", "postgres", "--"]
     subprocess.run([*prefix, _pg_bin("initdb"), "-D", str(data), "-U", "ecoledger", "--auth=trust", "-E", "UTF8",
                     "--no-locale"], check=True, capture_output=True)
@@ -193,6 +194,7 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"postgresql://ecoledger@127.0.0.1:{PG_PORT}/postgres"
     finally:
         subprocess.run([*prefix, _pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_postgresql_index_after_kills_equals_the_sqlite_reindex(postgres: str, bj_index: str, fabric_home: Path,

@@ -27,7 +27,7 @@ def data(ctx: ConsoleContext, params: Any) -> dict[str, Any]:
 
 
 def html(d: dict[str, Any]) -> str:
-    chart = svg.bar_chart([x["minute"] for x in d["tx_per_minute"]], [x["count"] for x in d["tx_per_minute"]],
+    chart = svg.bar_chart([x["minute"][11:] for x in d["tx_per_minute"]], [x["count"] for x in d["tx_per_minute"]],
                           title="transactions per minute")
     return "".join([
         section("Heights", table(["channel", "indexed", "peer", "lag"],
