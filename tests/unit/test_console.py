@@ -118,7 +118,7 @@ def test_monitoring_reports_violations_chart_and_fingerprint_check(client):
     "/..%2f..%2fetc/passwd", "/search?q=1%27%20OR%201%3D1--", "/search?q=<script>alert(1)</script>",
     "/search?q=" + "9" * 80, "/search?q=1&channel=../../x", "/search?q=1&channel=bj-hb",
     "/allowances?entity=x%27%3B%20DROP%20TABLE%20blocks%3B--", "/monitoring?outlet=%00", "/overview?format=xml",
-    "/search?q=99999", "/nope", "/monitoring?entity=" + "A" * 65,
+    "/search?q=99999", "/nope", "/search?q=" + "1" * 64, "/search?q=" + "9" * 19, "/search?q=-1", "/monitoring?entity=" + "A" * 65,
 ])
 def test_traversal_and_injection_get_4xx_without_a_traceback(client, path):
     response = client.get(path)

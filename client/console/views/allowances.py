@@ -68,7 +68,7 @@ def data(ctx: ConsoleContext, params: Any) -> dict[str, Any]:
         return not entity or any(x.get(k) == entity for k in keys)
 
     return {
-        "channel": channel, "entity": entity,
+        "channel": channel, "entity": entity, "truncated": len(evs) >= query.EVENT_LIMIT,
         "totals": [{"region": r, "pollutant": p, "vintage": v, "issued_kg": q} for (r, p, v), q in sorted(totals.items())],
         "holdings": holdings,
         "offers": [o for o in offers.values() if mine(o, "seller")],
@@ -82,7 +82,8 @@ def html(d: dict[str, Any]) -> str:
     diagram = (svg.flow_diagram(nodes, [(t["seller"], t["buyer"], f'{t["pollutant"]} {t["quantity"]} kg')
                                         for t in settled], title="settled trades: seller to buyer")
                if settled else '<p class="empty">(no settled trades)</p>')
-    return "".join([
+    note = '<p class="error">Only the oldest events were read: figures are incomplete.</p>' if d["truncated"] else ""
+    return note + "".join([
         section("Issued (kg)", table(["region", "pollutant", "vintage", "issued kg"],
                                      [[t["region"], t["pollutant"], t["vintage"], t["issued_kg"]] for t in d["totals"]])),
         section("Holdings from events (kg)", table(

@@ -41,7 +41,8 @@ def data(ctx: ConsoleContext, params: Any, fingerprint: str | None = None) -> di
             v.setdefault("timestamp", e["timestamp"])
     per_day = Counter((v.get("timestamp") or "")[:10] for v in violations.values())
     result: dict[str, Any] = {
-        "channel": channel, "entity": entity, "outlet": outlet, "reports": reports,
+        "channel": channel, "entity": entity, "outlet": outlet, "truncated": len(evs) >= query.EVENT_LIMIT,
+        "reports": reports,
         "violations": list(violations.values()),
         "violations_per_day": [{"day": d, "count": n} for d, n in sorted(per_day.items())],
         "reports_per_period": [{"period": k, "count": n}
@@ -58,6 +59,8 @@ def html(d: dict[str, Any]) -> str:
             '<label>Fingerprint check of a raw file: <input type="file" name="file"></label> '
             '<button type="submit">Check</button></form>')
     parts = [section("Fingerprint check", form)]
+    if d["truncated"]:
+        parts.insert(0, '<p class="error">Only the oldest events were read: figures are incomplete.</p>')
     if "fingerprint" in d:
         f = d["fingerprint"]
         verdict = (f"matches {len(f['matches'])} report(s) on the ledger" if f["matches"]

@@ -11,9 +11,14 @@ from client.console.views.common import ConsoleContext
 from client.index.store import blocks, checkpoints, events, transactions
 
 
+EVENT_LIMIT = 50_000
+
+
 def events_named(ctx: ConsoleContext, names: Sequence[str], channel: str | None = None,
-                 limit: int = 5000) -> list[dict[str, Any]]:
-    """Events (oldest first) with their transaction's timestamp; ``payload`` parsed."""
+                 limit: int = EVENT_LIMIT) -> list[dict[str, Any]]:
+    """Events (oldest first) with their transaction's timestamp; ``payload`` parsed.
+
+    At most ``limit`` events are read: a view whose list comes back that long says so (``truncated``)."""
     chans = [channel] if channel else ctx.channels
     stmt = (select(events.c.channel, events.c.block, events.c.tx_id, events.c.name, events.c.payload,
                    transactions.c.timestamp)

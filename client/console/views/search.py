@@ -11,6 +11,7 @@ from client.console.views.registry import View
 from client.index.store import transactions
 
 MAX_Q = 64
+MAX_BLOCK = 2**63 - 1
 
 
 def data(ctx: ConsoleContext, params: Any) -> dict[str, Any]:
@@ -21,18 +22,18 @@ def data(ctx: ConsoleContext, params: Any) -> dict[str, Any]:
         return result
     if len(q) > MAX_Q:
         raise BadRequest("the search is too long: give a block number or a transaction id")
-    if q.isdigit():
+    if TX_ID.match(q.lower()):
+        conditions = [transactions.c.tx_id == q.lower()]
+        if channel:
+            conditions.append(transactions.c.channel == channel)
+        result["transactions"] = query.tx_rows(ctx, *conditions)
+    elif q.isdigit() and int(q) <= MAX_BLOCK:
         number = int(q)
         for c in [channel] if channel else ctx.channels:
             row = query.block_row(ctx, c, number)
             if row is not None:
                 row["transactions"] = query.tx_rows(ctx, transactions.c.channel == c, transactions.c.block == number)
                 result["blocks"].append(row)
-    elif TX_ID.match(q.lower()):
-        conditions = [transactions.c.tx_id == q.lower()]
-        if channel:
-            conditions.append(transactions.c.channel == channel)
-        result["transactions"] = query.tx_rows(ctx, *conditions)
     else:
         raise BadRequest("search by block number or by a transaction id (64 hexadecimal characters)")
     if not result["blocks"] and not result["transactions"]:
