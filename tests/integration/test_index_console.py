@@ -86,6 +86,13 @@ def cli_process(home: Path, *args: str) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def cli_json(home: Path, *args: str) -> Any:
+    proc = cli_process(home, "--json", *args)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    return json.loads(out)
+
+
 def indexed_blocks(url: str) -> int:
     engine = store.open_engine(url)
     try:
@@ -212,6 +219,7 @@ def test_postgresql_index_after_kills_equals_the_sqlite_reindex(postgres: str, b
 class Console:
     def __init__(self, home: Path, identity: str, db: str, port: int) -> None:
         self.url = f"http://127.0.0.1:{port}"
+        self.home = home
         self.process = cli_process(home, "--as", identity, "console", "--db", db, "--port", str(port))
         deadline = time.monotonic() + 60
         while True:
@@ -295,8 +303,8 @@ def test_every_view_loads_in_chromium_without_console_errors(consoles: dict[str,
 
 def test_views_show_what_the_cli_shows(consoles: dict[str, Console], browser: Any, world: World, ecoledger: Cli):
     bj = consoles["BJ"]
-    status = {r["channel"]: r for r in ecoledger.json("--as", BJ_REG, "index", "status", "--db",
-                                                      _db_of(bj))}
+    # in a subprocess: Playwright's sync API keeps an event loop running in this thread
+    status = {r["channel"]: r for r in cli_json(bj.home, "--as", BJ_REG, "index", "status", "--db", _db_of(bj))}
     overview = bj.json("/overview")
     assert {c["channel"]: c["indexed"] for c in overview["channels"]} == {c: r["indexed"] for c, r in status.items()}
     assert all(h["status"] == "OK" for h in overview["health"]) and overview["health"]
