@@ -134,24 +134,18 @@ def console(app: AppContext, db_url: str | None, port: int, host: str, token: st
         access = check_binding(host, token=token, tls_cert=tls_cert, tls_key=tls_key, client_ca=client_ca)
     except BindingRefused as err:
         raise CommandError(str(err)) from err
-    import ssl
-
     import uvicorn
 
     from client.console.app import create_app
-    from client.console.security import TokenMiddleware
+    from client.console.serve import server_config
 
     engine = _engine(app, db_url)
     ctx = console_context(app, engine, live)
-    asgi: Any = create_app(ctx)
-    if access.token:
-        asgi = TokenMiddleware(asgi, access.token)
-    tls: dict[str, Any] = {}
-    if access.mutual_tls:
-        tls = {"ssl_certfile": tls_cert, "ssl_keyfile": tls_key, "ssl_ca_certs": client_ca,
-               "ssl_cert_reqs": ssl.CERT_REQUIRED}
-    click.echo(f"console of {ctx.org} ({ctx.identity}) on {'https' if tls else 'http'}://{host}:{port}/", err=True)
-    uvicorn.run(asgi, host=host, port=port, log_level=os.environ.get("ECOLEDGER_CONSOLE_LOG", "warning"), **tls)
+    config = server_config(create_app(ctx), port=port, access=access, tls_cert=tls_cert, tls_key=tls_key,
+                           client_ca=client_ca, log_level=os.environ.get("ECOLEDGER_CONSOLE_LOG", "warning"))
+    scheme = "https" if access.mutual_tls else "http"
+    click.echo(f"console of {ctx.org} ({ctx.identity}) on {scheme}://{host}:{port}/", err=True)
+    uvicorn.Server(config).run()
 
 
 def console_context(app: AppContext, engine: Any, live: bool) -> Any:

@@ -66,6 +66,42 @@ async def index_channel(gateway: Any, engine: Engine, channel: str, *, stop_at: 
     return written
 
 
+TRANSIENT_CODES = ("UNAVAILABLE", "DEADLINE_EXCEEDED", "CANCELLED", "RESOURCE_EXHAUSTED", "ABORTED")
+ONCE_RETRIES = 3
+MAX_DELAY = 30.0
+
+
+def transient(err: Exception) -> bool:
+    """A lost connection or a peer not ready yet (worth resuming from the checkpoint), not a refusal."""
+    from client.gateway import GatewayError
+
+    if not isinstance(err, GatewayError):
+        return isinstance(err, (ConnectionError, TimeoutError))
+    code = getattr(err, "code", None)
+    return getattr(code, "name", None) in TRANSIENT_CODES or "SERVICE_UNAVAILABLE" in str(err)
+
+
+async def resilient_channel(gateway: Any, engine: Engine, channel: str, *, stop_at: int | None = None,
+                            throttle: float = 0.0, progress: Callable[[str], None] = lambda _: None,
+                            first_delay: float = 1.0) -> int:
+    """``index_channel``, resumed from the checkpoint after a transient failure (for ever when following,
+    ``ONCE_RETRIES`` times otherwise). Decoding errors and refusals are raised at once."""
+    start, failures, delay = store.checkpoint(engine, channel)[0], 0, first_delay
+    while True:
+        try:
+            await index_channel(gateway, engine, channel, stop_at=stop_at, throttle=throttle, progress=progress)
+            if stop_at is not None:
+                return store.checkpoint(engine, channel)[0] - start
+            failures, delay = 0, first_delay  # the peer ended a follow stream: open a new one
+        except Exception as err:
+            if not transient(err) or (stop_at is not None and failures >= ONCE_RETRIES):
+                raise
+            failures += 1
+            progress(f"{channel}: block stream interrupted ({err}); resuming at the checkpoint in {delay:g}s")
+            await asyncio.sleep(delay)
+            delay = min(MAX_DELAY, max(delay, 0.001) * 2)
+
+
 async def _open(profile: Any, entry: Any) -> tuple[Any, Any]:
     from client.gateway import Gateway, connect
 
@@ -84,7 +120,7 @@ async def run_index(profile: Any, entry: Any, engine: Engine, *, follow: bool, t
         stops: dict[str, int | None] = {}
         for name in names:
             stops[name] = None if follow else (await gateway.get_network(name).query_chain_info()).height
-        results = await asyncio.gather(*(index_channel(gateway, engine, name, stop_at=stops[name],
+        results = await asyncio.gather(*(resilient_channel(gateway, engine, name, stop_at=stops[name],
                                                        throttle=throttle, progress=progress)
                                          for name in names))
         return dict(zip(names, results))

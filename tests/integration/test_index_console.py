@@ -34,6 +34,8 @@ from typing import Any, Iterator
 
 import pytest
 
+from fabric_protos.peer.transaction_pb2 import TxValidationCode
+
 from client.index import store
 from network.bootstrap import Network
 
@@ -51,6 +53,7 @@ CHROMIUM = "/usr/bin/chromium"
 VINTAGE = 2030
 GLASS = credit_code("BJ", "XCNLE", 1)
 PAPER = credit_code("HB", "XCNLE", 1)
+VALID, MVCC_READ_CONFLICT = TxValidationCode.VALID, TxValidationCode.MVCC_READ_CONFLICT
 BJ_REG, TJ_REG, HB_REG = "idx-bj-regulator", "idx-tj-regulator", "idx-hb-regulator"
 
 
@@ -76,8 +79,24 @@ def world(ecoledger: Cli, network: Network) -> Iterator[World]:
     offer = world.write("idx-glass", "market", "offer", "--pollutant", "NOx", "--vintage", str(VINTAGE),
                         "--quantity", "80t", "--price", "1350/t")
     world.write("idx-paper", "market", "buy", offer["id"], "--quantity", "20t")
+    world.conflict = conflicting_pair(world)  # type: ignore[attr-defined]
     yield world
     world.close()
+
+
+def conflicting_pair(world: World) -> tuple[str, str]:
+    """Two freezes of the same enterprise, both endorsed before either is ordered: the second is MVCC-invalid."""
+    contract = world.session.contract(BJ_REG)
+    gateway = world.session.gateway(BJ_REG)
+    args = {"entity": GLASS, "reason": "inspection"}
+    first, second = (contract.endorse("Enterprise:Freeze", args) for _ in range(2))
+    codes = []
+    for tx in (first, second):
+        commit = gateway.run(tx.submit())
+        codes.append(gateway.run(commit.status()).code)
+    assert codes == [VALID, MVCC_READ_CONFLICT], codes
+    world.sync()
+    return first.tx_id, second.tx_id
 
 
 def cli_process(home: Path, *args: str) -> subprocess.Popen[str]:
@@ -154,6 +173,16 @@ def test_index_after_kills_equals_a_fresh_reindex(bj_index: str, ecoledger: Cli,
     functions = {row[9] for row in killed["transactions"]}
     assert {"Permit:Issue", "Market:ListOffer", "Market:Buy"} <= functions, functions
     assert all(row[11] == "VALID" for row in killed["transactions"] if row[9] == "Market:Buy")
+
+
+def test_an_invalid_transaction_is_recorded_with_its_code_and_without_events(bj_index: str, world: World):
+    valid_id, invalid_id = world.conflict  # type: ignore[attr-defined]
+    rows = {row[3]: row for row in dump(bj_index)["transactions"] if row[3] in (valid_id, invalid_id)}
+    assert (rows[valid_id][9], rows[valid_id][10], rows[valid_id][11]) == ("Enterprise:Freeze", 0, "VALID")
+    assert (rows[invalid_id][9], rows[invalid_id][10], rows[invalid_id][11]) == (
+        "Enterprise:Freeze", MVCC_READ_CONFLICT, "MVCC_READ_CONFLICT")
+    events = {row[4]: row[5] for row in dump(bj_index)["events"] if row[4] in (valid_id, invalid_id)}
+    assert events == {valid_id: "EnterpriseFrozen"}
 
 
 def test_status_shows_every_channel_caught_up_with_the_peers_hash(bj_index: str, ecoledger: Cli):

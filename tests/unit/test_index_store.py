@@ -135,3 +135,39 @@ def test_channels_are_checkpointed_apart(engine):
     run(gw, engine, "ecoledger", 3)
     run(gw, engine, "bj-tj", 2)
     assert store.all_checkpoints(engine) == {"ecoledger": 3, "bj-tj": 2}
+
+
+def test_a_lost_connection_is_resumed_from_the_checkpoint(engine):
+    from client.index.follow import resilient_channel
+
+    chain = make_chain("ecoledger", [1, 2, 1, 1])
+    gateway = FakeGateway({"ecoledger": chain}, crash_after=2)
+    original = gateway.block_events
+
+    def once_then_clean(channel, start, stop=None):
+        stream = original(channel, start, stop)
+        gateway.crash_after = None  # only the first stream breaks
+        return stream
+
+    gateway.block_events = once_then_clean
+    lines: list[str] = []
+    written = asyncio.run(resilient_channel(gateway, engine, "ecoledger", stop_at=len(chain), progress=lines.append,
+                                            first_delay=0))
+    assert written == len(chain)
+    assert [(start, stop) for _, start, stop in gateway.requests] == [(0, 4), (2, 4)]
+    assert any("block stream interrupted (peer went away); resuming at the checkpoint" in m for m in lines)
+
+
+def test_a_refusal_is_not_retried(engine):
+    from client.gateway import BlockEventsError
+    from client.index.follow import resilient_channel
+
+    class Refusing(FakeGateway):
+        def block_events(self, channel, start, stop=None):
+            self.requests.append((channel, start, stop))
+            raise BlockEventsError("peer ended the block stream of channel bj-hb: FORBIDDEN")
+
+    gateway = Refusing({})
+    with pytest.raises(BlockEventsError, match="FORBIDDEN"):
+        asyncio.run(resilient_channel(gateway, engine, "bj-hb", stop_at=None, first_delay=0))
+    assert len(gateway.requests) == 1
