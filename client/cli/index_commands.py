@@ -191,5 +191,11 @@ def console_context(app: AppContext, engine: Any, live: bool) -> Any:
                 out.append({"node": name, "status": f"unreachable ({type(err).__name__})"})
         return out
 
+    def evaluate(function: str, args: dict[str, Any]) -> Any:
+        with lock:
+            contract = app.session.contract(app.identity)
+        return contract.evaluate(function, args)
+
     return ConsoleContext(engine=engine, identity=app.identity or "", org=profile.code, msp_id=profile.msp_id,
-                          channels=channels, peer_heights=peer_heights, health=health)
+                          channels=channels, peer_heights=peer_heights, health=health,
+                          evaluate=evaluate if live else None)

@@ -71,9 +71,8 @@ def world(ecoledger: Cli, network: Network) -> Iterator[World]:
     world.enterprise("HB", "idx-paper", PAPER)
     world.write(BJ_REG, "enterprise", "register", "--entity", GLASS, "--name", "北京玻璃 Beijing Glass")
     world.write(HB_REG, "enterprise", "register", "--entity", PAPER, "--name", "河北纸业 Hebei Paper")
-    for i in range(3):
-        world.write(BJ_REG, "permit", "issue", "--to", GLASS, "--pollutant", "NOx", "--vintage", str(VINTAGE),
-                    "--quantity", f"{100 + i}t")
+    world.lots = [world.write(BJ_REG, "permit", "issue", "--to", GLASS, "--pollutant", "NOx",  # type: ignore
+                              "--vintage", str(VINTAGE), "--quantity", f"{100 + i}t")["id"] for i in range(3)]
     world.write(HB_REG, "permit", "issue", "--to", PAPER, "--pollutant", "SO2", "--vintage", str(VINTAGE),
                 "--quantity", "50t")
     offer = world.write("idx-glass", "market", "offer", "--pollutant", "NOx", "--vintage", str(VINTAGE),
@@ -346,6 +345,14 @@ def test_views_show_what_the_cli_shows(consoles: dict[str, Console], browser: An
     text, _ = visit(browser, f"{bj.url}/allowances?entity={GLASS}", "bj-allowances-glass")
     for offer in offers:
         assert offer in text
+
+    holdings = world.query(BJ_REG, "permit", "holdings")
+    assert bj.json("/allowances")["live_holdings"] == holdings
+    lot = world.lots[0]  # type: ignore[attr-defined]
+    history = world.query(BJ_REG, "permit", "history", lot)
+    assert bj.json(f"/allowances?lot={lot}")["provenance"]["items"] == history["items"]
+    text, errors = visit(browser, f"{bj.url}/allowances?lot={lot}", "bj-allowances-provenance")
+    assert f"Provenance of lot {lot}" in text and not errors
 
     last = overview["latest_blocks"][0]
     found = bj.json(f"/search?q={last['number']}&channel={last['channel']}")

@@ -42,6 +42,26 @@ def market_chain():
     return chain
 
 
+class Refused(Exception):
+    chaincode_message = "no lot L-404"
+
+
+def fake_evaluate(function, args):
+    """The peer's answers to the console's live reads."""
+    if function == "Permit:Holdings":
+        return [{"owner": SELLER, "region": "BJ", "pollutant": "NOx", "vintage": 2026, "held": 3700, "frozen": 0,
+                 "escrowed": 500, "pending": 0, "retired": 0}]
+    if function == "Permit:History" and args["lot_id"] == "L-1-0":
+        return {"lot": "L-1-0", "root": "L-1-0", "depth": 1, "bookmark": "", "items": [
+            {"lot": "L-1-0", "at": "2026-05-02", "action": "transferred", "owner": BUYER, "quantity": 300,
+             "status": "active"},
+            {"lot": "L-1-0", "at": "2026-05-01", "action": "issued", "owner": SELLER, "quantity": 1000,
+             "status": "active"}]}
+    if function == "Permit:History" and args["lot_id"] == "L-down":
+        raise ConnectionError("peer down")
+    raise Refused()
+
+
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     engine = store.open_engine(f"sqlite:///{tmp_path_factory.mktemp('console') / 'i.sqlite'}")
@@ -50,7 +70,7 @@ def client(tmp_path_factory):
         asyncio.run(index_channel(FakeGateway(chains), engine, name, stop_at=len(chain)))
     ctx = ConsoleContext(engine=engine, identity="bj-regulator", org="BJ", msp_id="BJMSP",
                          channels=["ecoledger", "bj-tj"], peer_heights=lambda: {"ecoledger": 5, "bj-tj": 2},
-                         health=lambda: [{"node": "peer0.bj", "status": "OK"}])
+                         health=lambda: [{"node": "peer0.bj", "status": "OK"}], evaluate=fake_evaluate)
     with TestClient(create_app(ctx), raise_server_exceptions=False) as c:
         yield c
     engine.dispose()
@@ -165,3 +185,16 @@ def test_token_is_required_on_every_request(client):
     assert guarded.get("/overview", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert guarded.get(f"/login?token={token}").status_code == 200  # redirected to / with the cookie set
     assert guarded.get("/overview").status_code == 200
+
+
+def test_allowances_read_holdings_and_a_lots_provenance_live(client):
+    d = client.get("/allowances?format=json").json()
+    assert d["live_holdings"][0]["held"] == 3700 and d["live_error"] is None and d["provenance"] is None
+    lot = client.get("/allowances", params={"lot": "L-1-0", "format": "json"}).json()["provenance"]
+    assert [e["action"] for e in lot["items"]] == ["transferred", "issued"]
+    page = client.get("/allowances", params={"lot": "L-1-0"}).text
+    assert "Provenance of lot L-1-0" in page and "1. issued" in page and "2. transferred" in page
+    refused = client.get("/allowances", params={"lot": "L-404"})
+    assert refused.status_code == 404 and "no lot L-404" in refused.text
+    down = client.get("/allowances", params={"lot": "L-down"})
+    assert down.status_code == 200 and "the peer did not answer (ConnectionError)" in down.text

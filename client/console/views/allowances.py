@@ -11,11 +11,12 @@ from typing import Any
 
 from client.console import svg
 from client.console.views import query
-from client.console.views.common import ConsoleContext, channel_param, param, section, table
+from client.console.views.common import ConsoleContext, channel_param, h, live, param, section, table
 from client.console.views.registry import View
 
 ISSUED, SURRENDERED = "AllowanceIssued", "AllowancesSurrendered"
 OFFER_EVENTS = {"OfferListed": "open", "OfferClosed": "closed", "OfferCancelled": "cancelled"}
+PROVENANCE_LIMIT = 50
 TRADE_EVENTS = ("TradePending", "TradeApproved", "TradeSettled", "TradeRejected")
 
 
@@ -67,7 +68,14 @@ def data(ctx: ConsoleContext, params: Any) -> dict[str, Any]:
     def mine(x: dict[str, Any], *keys: str) -> bool:
         return not entity or any(x.get(k) == entity for k in keys)
 
+    holdings_now, live_error = live(ctx, "Permit:Holdings", {"owner": entity} if entity else {})
+    lot = param(params, "lot")
+    provenance = None
+    if lot:
+        provenance, lot_error = live(ctx, "Permit:History", {"lot_id": lot, "limit": PROVENANCE_LIMIT})
+        live_error = live_error or lot_error
     return {
+        "live_holdings": holdings_now, "live_error": live_error, "provenance": provenance,
         "channel": channel, "entity": entity, "truncated": len(evs) >= query.EVENT_LIMIT,
         "totals": [{"region": r, "pollutant": p, "vintage": v, "issued_kg": q} for (r, p, v), q in sorted(totals.items())],
         "holdings": holdings,
@@ -82,8 +90,28 @@ def html(d: dict[str, Any]) -> str:
     diagram = (svg.flow_diagram(nodes, [(t["seller"], t["buyer"], f'{t["pollutant"]} {t["quantity"]} kg')
                                         for t in settled], title="settled trades: seller to buyer")
                if settled else '<p class="empty">(no settled trades)</p>')
+    lot_form = ('<form method="get" action="/allowances"><input name="lot" placeholder="lot id" size="40" '
+                'maxlength="64"> <button type="submit">Provenance</button></form>')
+    live_parts = [section("Holdings now (live, kg)", table(
+        ["owner", "region", "pollutant", "vintage", "held", "frozen", "escrowed", "pending", "retired"],
+        [[r.get(k) for k in ("owner", "region", "pollutant", "vintage", "held", "frozen", "escrowed", "pending",
+                             "retired")] for r in d["live_holdings"] or []],
+        empty=d["live_error"] or "(no holdings)"))]
+    trail = d["provenance"]
+    if trail:
+        entries = list(reversed(trail.get("items", [])))  # oldest first
+        nodes = [f'{i + 1}. {e.get("action")} {str(e.get("owner"))[-6:]}' for i, e in enumerate(entries)]
+        edges = [(a, b, f'{entries[i + 1].get("quantity")} kg') for i, (a, b) in enumerate(zip(nodes, nodes[1:]))]
+        live_parts.append(section(f'Provenance of lot {trail.get("lot")} (issued as {trail.get("root")})',
+                                  svg.flow_diagram(nodes, edges, title="provenance, oldest first") + table(
+                                      ["at", "action", "owner", "quantity kg", "status"],
+                                      [[e.get("at"), e.get("action"), e.get("owner"), e.get("quantity"),
+                                        e.get("status")] for e in entries])))
+    if d["live_error"] and d["live_holdings"] is not None:
+        live_parts.append(f'<p class="error">{h(d["live_error"])}</p>')
+    live_parts.append(section("Lot provenance", lot_form))
     note = '<p class="error">Only the oldest events were read: figures are incomplete.</p>' if d["truncated"] else ""
-    return note + "".join([
+    return note + "".join(live_parts) + "".join([
         section("Issued (kg)", table(["region", "pollutant", "vintage", "issued kg"],
                                      [[t["region"], t["pollutant"], t["vintage"], t["issued_kg"]] for t in d["totals"]])),
         section("Holdings from events (kg)", table(

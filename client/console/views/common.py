@@ -32,6 +32,21 @@ class ConsoleContext:
     channels: list[str]
     peer_heights: Callable[[], dict[str, int]] = field(default=lambda: {})
     health: Callable[[], list[dict[str, Any]]] = field(default=lambda: [])
+    # a live read through the Gateway as the console's identity: (function, args) -> answer; None: index only
+    evaluate: Callable[[str, dict[str, Any]], Any] | None = None
+
+
+def live(ctx: ConsoleContext, function: str, args: dict[str, Any]) -> tuple[Any, str | None]:
+    """(answer, None), or (None, why) when the peer cannot be asked; a chaincode refusal is ``NotFound``."""
+    if ctx.evaluate is None:
+        return None, "live reads are off"
+    try:
+        return ctx.evaluate(function, args), None
+    except Exception as err:  # the gateway's errors: the page still shows the index
+        refusal = getattr(err, "chaincode_message", None)
+        if refusal:
+            raise NotFound(refusal) from None
+        return None, f"the peer did not answer ({type(err).__name__})"
 
 
 def param(params: Any, key: str, *, pattern: re.Pattern[str] = NAME, default: str | None = None) -> str | None:
