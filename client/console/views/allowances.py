@@ -85,11 +85,11 @@ def data(ctx: ConsoleContext, params: Any) -> dict[str, Any]:
 
 
 def html(d: dict[str, Any]) -> str:
-    settled = [t for t in d["trades"] if t["last_event"] == "TradeSettled"]
-    nodes = sorted({t["seller"] for t in settled} | {t["buyer"] for t in settled})
-    diagram = (svg.flow_diagram(nodes, [(t["seller"], t["buyer"], f'{t["pollutant"]} {t["quantity"]} kg')
-                                        for t in settled], title="settled trades: seller to buyer")
-               if settled else '<p class="empty">(no settled trades)</p>')
+    flowing = [t for t in d["trades"] if t["last_event"] != "TradeRejected"]
+    nodes = sorted({t["seller"] for t in flowing} | {t["buyer"] for t in flowing})
+    diagram = (svg.flow_diagram(nodes, [(t["seller"], t["buyer"], f'{t["pollutant"]} {t["quantity"]} kg {t["status"]}')
+                                        for t in flowing], title="trades (not rejected): seller to buyer")
+               if flowing else '<p class="empty">(no trades)</p>')
     lot_form = ('<form method="get" action="/allowances"><input name="lot" placeholder="lot id" size="40" '
                 'maxlength="64"> <button type="submit">Provenance</button></form>')
     live_parts = [section("Holdings now (live, kg)", table(
