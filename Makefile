@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test unit setup tools bench down clean
+.PHONY: demo test unit setup system-packages tools bench down clean
 
 $(BIN)/ecoledger: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,10 @@ $(BIN)/ecoledger: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
-setup: $(BIN)/ecoledger
+system-packages:
+	bash scripts/system-packages.sh
+
+setup: system-packages $(BIN)/ecoledger
 
 tools: setup
 	$(BIN)/ecoledger network install

@@ -62,6 +62,7 @@ def orderer_spec(layout: Layout, org: Organization) -> NodeSpec:
         "ORDERER_CONSENSUS_WALDIR": str(data / "etcdraft" / "wal"),
         "ORDERER_CONSENSUS_SNAPDIR": str(data / "etcdraft" / "snapshot"),
         "ORDERER_OPERATIONS_LISTENADDRESS": f"127.0.0.1:{org.orderer_operations_port}",
+        "ORDERER_METRICS_PROVIDER": "prometheus",  # /metrics on the operations port (network metrics)
         "ORDERER_ADMIN_LISTENADDRESS": f"127.0.0.1:{org.orderer_admin_port}",
         "ORDERER_ADMIN_TLS_ENABLED": "true",
         "ORDERER_ADMIN_TLS_PRIVATEKEY": str(tls / "server.key"),
@@ -97,6 +98,7 @@ def peer_spec(layout: Layout, peer: Peer) -> NodeSpec:
         "CORE_PEER_FILESYSTEMPATH": str(data / "production"),
         "CORE_LEDGER_SNAPSHOTS_ROOTDIR": str(data / "snapshots"),
         "CORE_OPERATIONS_LISTENADDRESS": f"127.0.0.1:{peer.operations_port}",
+        "CORE_METRICS_PROVIDER": "prometheus",  # /metrics on the operations port (network metrics)
         # Every organization runs an ordering node, so each MSP appears in every channel's orderer
         # section; a peer may then check another org's gossip message against a channel that org's
         # peers are not on and drop it for a while. Frequent alive messages and quick reconnects make

@@ -18,6 +18,8 @@ from client.cli.errors import error_line, expected_errors
 from client.cli.events_commands import events_group
 from client.cli.governance_commands import GROUPS as GOVERNANCE_GROUPS
 from client.cli.identity_commands import identity_group
+from client.cli.index_commands import console as console_command
+from client.cli.index_commands import index_group
 from client.cli.ledger_commands import ledger_group, registry_group
 from client.cli.market_commands import market_group
 from client.cli.monitor_commands import GROUPS as MONITORING_GROUPS
@@ -29,7 +31,7 @@ from client.cli.waste_commands import GROUPS as WASTE_GROUPS
 COMMAND_GROUPS = [network_group, identity_group, ledger_group, registry_group, enterprise_group, permit_group,
                   market_group, events_group, *MONITORING_GROUPS, credit_group,
                   compensation_group, *WASTE_GROUPS,
-                  *GOVERNANCE_GROUPS]
+                  *GOVERNANCE_GROUPS, index_group, console_command]
 
 
 class EcoledgerRoot(EcoledgerGroup):

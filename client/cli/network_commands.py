@@ -94,6 +94,21 @@ def status(app: AppContext) -> None:
     click.echo(table(rows, ("channel", "peer", "height")))
 
 
+@network_group.command("metrics")
+@pass_app
+def metrics(app: AppContext) -> None:
+    """The ten figures that matter, from every peer's and orderer's Prometheus endpoint."""
+    from network import metrics as node_metrics
+
+    summary = node_metrics.summarize(node_metrics.collect(app.network.consortium))
+    if app.as_json:
+        emit_json(summary)
+        return
+    click.echo(table(node_metrics.lines(summary), ("figure", "value")))
+    if summary["unreachable"]:
+        click.echo(f"unreachable: {', '.join(summary['unreachable'])}", err=True)
+
+
 @network_group.command("down")
 @click.option("--purge", is_flag=True, help="Also delete all ledgers, certificates and wallets of this network.")
 @pass_app

@@ -1,6 +1,7 @@
 """Fabric Gateway client: connect → get_network → get_contract → submit/evaluate."""
 
 from ._client import Timeouts
+from .blocks import BlockEvents, BlockEventsError
 from .commit import Commit, CommitStatus
 from .contract import Contract, SubmitResult
 from .errors import (
@@ -23,6 +24,8 @@ from .sync import SyncChaincodeEvents, SyncContract, SyncGateway, SyncNetwork
 from .transaction import Transaction
 
 __all__ = [
+    "BlockEvents",
+    "BlockEventsError",
     "ChainInfo",
     "ChaincodeEvent",
     "ChaincodeEvents",

@@ -14,6 +14,7 @@ import grpc
 from fabric_protos.gateway import gateway_pb2
 
 from ._client import GatewayClient, Session, Timeouts
+from .blocks import BlockEvents
 from .commit import Commit
 from .identity import Identity, Signer
 from .network import Network
@@ -68,6 +69,7 @@ class Gateway:
         timeouts: Timeouts = Timeouts(),
     ) -> None:
         self.identity = identity
+        self._channel = channel
         self._session = Session(
             client=GatewayClient(channel, timeouts),
             creator=identity.serialized(),
@@ -76,6 +78,11 @@ class Gateway:
 
     def get_network(self, channel_name: str) -> Network:
         return Network(self._session, channel_name)
+
+    def block_events(self, channel_name: str, start_block: int = 0,
+                     stop_block: int | None = None) -> BlockEvents:
+        """Whole blocks of ``channel_name`` from the peer's Deliver service (see ``blocks``)."""
+        return BlockEvents(self._session, self._channel, channel_name, start_block, stop_block)
 
     def new_signed_proposal(self, proposal_bytes: bytes, signature: bytes) -> Proposal:
         """A proposal from ``Proposal.to_bytes()`` with an offline signature."""

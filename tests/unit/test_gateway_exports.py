@@ -18,6 +18,8 @@ EXPECTED = {
     "ChaincodeEvent",
     "ChaincodeEvents",
     "Checkpoint",
+    "BlockEvents",
+    "BlockEventsError",
     # identity
     "Identity",
     "Signer",
