@@ -3,7 +3,8 @@
 * ``Concern:Raise`` — a regulator (for its region), an enterprise or a monitoring station raises a
   concern about an *area*: a member region's code, or a basin named in the parameters ``air_basin`` or
   ``river_basin`` (the regions mapped to it). Text, an optional evidence fingerprint and links to
-  violations (read through :mod:`chaincode.facts.violations`; a linked violation must lie in the area).
+  violations (read through :mod:`chaincode.facts.violations`; a linked violation must lie in the area)
+  and manifests (through :mod:`chaincode.waste.api`; a linked manifest must start or end in the area).
   When the area's open concerns reach the parameter ``concern_threshold``, a consultation opens in the
   same transaction with those concerns as its agenda, and the event ``ConsultationOpened`` names the
   member organizations of the area to notify. While an area's consultation is open, a new concern
@@ -15,6 +16,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from chaincode.enterprise import api as enterprises
@@ -32,9 +34,11 @@ from chaincode.runtime.context import TxContext
 from chaincode.runtime.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from chaincode.runtime.router import Contract, transaction
 from chaincode.runtime.stamps import IdSequence, new_id, stamp_for
+from chaincode.waste import api as waste
 from common.names import ENTERPRISE, MONITOR, REGION_KIND, REGULATOR
 
 EVENT_RAISED = "ConcernRaised"
+MANIFEST_NUMBER = re.compile(r"[0-9]{14}")
 EVENT_OPENED = "ConsultationOpened"
 EVENT_CONCLUDED = "ConsultationConcluded"
 
@@ -83,14 +87,24 @@ def _raiser(ctx: TxContext, function: str) -> dict[str, Any]:
 
 
 def _links(ctx: TxContext, value: Any, regions: list[str], area: str) -> list[str]:
+    """Violation ids (V-...) and 14-digit manifest numbers, each of which must concern the area."""
     if value is None:
         return []
     if not isinstance(value, list) or len(value) > MAX_LINKS:
-        raise InvalidInput(f"links must be a list of at most {MAX_LINKS} violation ids")
+        raise InvalidInput(f"links must be a list of at most {MAX_LINKS} violation ids or manifest numbers")
     for link in value:
+        if isinstance(link, str) and MANIFEST_NUMBER.fullmatch(link):
+            manifest = waste.manifest(ctx, link)
+            if manifest is None:
+                raise NotFound(f"manifest {link} does not exist")
+            touched = sorted({manifest["origin"], manifest["destination"]})
+            if not set(touched) & set(regions):
+                raise InvalidInput(f"manifest {link} goes between {' and '.join(touched)}, outside area {area} "
+                                   f"({', '.join(regions)})")
+            continue
         if not isinstance(link, str) or not link.startswith("V-"):
-            raise InvalidInput(f"link {link!r} is not a violation id (V-...); only violations can be linked "
-                               f"until manifests are on the ledger")
+            raise InvalidInput(f"link {link!r} is neither a violation id (V-...) nor a manifest number "
+                               f"(14 digits)")
         require_id("link", link, "V")
         found = violations.find(ctx, link)
         if found is None:

@@ -207,7 +207,8 @@ def concern_group() -> None:
 @click.option("--area", required=True, help="A member region (BJ) or a basin of air_basin/river_basin (haihe).")
 @click.option("--text", required=True, help="What the concern is.")
 @click.option("--evidence", type=click.Path(dir_okay=False, exists=True), help="A file whose SHA-256 is recorded.")
-@click.option("--link", "links", multiple=True, metavar="VIOLATION_ID", help="A violation of the area (repeatable).")
+@click.option("--link", "links", multiple=True, metavar="ID",
+              help="A violation (V-...) or a manifest number of the area (repeatable).")
 @pass_app
 def concern_raise(app: AppContext, area: str, text: str, evidence: str | None, links: tuple[str, ...]) -> None:
     """Raise a concern (regulators, enterprises, monitoring stations)."""

@@ -6,6 +6,7 @@ import pytest
 
 from governance_world import ADMIN, DAY, DELEGATE_TJ, OUTSIDER_ADMIN, SHA, gworld  # noqa: F401 (fixture)
 from monitoring_world import STATION
+from waste_world import wworld  # noqa: F401 (fixture)
 from test_permit_world import BJ_STEEL, COORDINATOR, ENTERPRISE, HB_CEMENT, NO_ROLE, REGULATOR
 
 
@@ -36,6 +37,14 @@ class TestRaise:
         concern = raise_concern(gworld, links=[found["id"]])["concern"]
         assert concern["links"] == [found["id"]]
 
+    def test_a_concern_links_manifests_that_start_or_end_in_the_area(self, gworld, wworld):
+        manifest = wworld.create()  # Beijing to Hebei
+        assert (manifest["origin"], manifest["destination"]) == ("BJ", "HB")
+        concern = raise_concern(gworld, area="HB", links=[manifest["id"]])["concern"]
+        assert concern["links"] == [manifest["id"]]
+        gworld.refused(REGULATOR["TJ"], "Concern:Raise", f"manifest {manifest['id']} goes between BJ and HB, "
+                       "outside area TJ (TJ)", area="TJ", text="t", links=[manifest["id"]])
+
     @pytest.mark.parametrize("who, expected", [
         (NO_ROLE, "role 'regulator', 'enterprise' or 'monitor' is required for Concern:Raise; bj-clerk@BJMSP has no role"),
         (ADMIN["BJ"], "admin-bj@BJMSP has no role"),
@@ -55,7 +64,8 @@ class TestRaise:
             ({"text": ""}, "text must be a non-empty string"),
             ({"evidence": "x"}, "evidence must be a SHA-256 fingerprint"),
             ({"links": ["V-0000000000000000"]}, "violation V-0000000000000000 does not exist"),
-            ({"links": ["M-1"]}, "link 'M-1' is not a violation id (V-...)"),
+            ({"links": ["M-1"]}, "link 'M-1' is neither a violation id (V-...) nor a manifest number (14 digits)"),
+            ({"links": ["20269900000001"]}, "manifest 20269900000001 does not exist"),
             ({"links": "V-1"}, "links must be a list"),
             ({"area": "BJ", "links": [found["id"]]}, f"violation {found['id']} is in region HB, outside area BJ (BJ)"),
             ({"links": [found["id"], found["id"]]}, "links must not repeat"),
