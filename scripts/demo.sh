@@ -66,8 +66,8 @@ code() { .venv/bin/python -c "from common.credit_code import complete; print(com
 retry() { for _ in $(seq 1 30); do "$@" && return 0; sleep 3; done; return 1; }
 
 step "Hazardous waste: a Beijing refinery ships waste oil to a Hebei facility through two transporters"
-REFINERY=$(code 91110000DEMOR0001); TRUCK1=$(code 91110000DEMOT0001); TRUCK2=$(code 91130000DEMOT0002)
-FACILITY=$(code 91130000DEMOF0001)
+REFINERY=$(code 91110000DEMAR0001); TRUCK1=$(code 91110000DEMAT0001); TRUCK2=$(code 91130000DEMAT0002)
+FACILITY=$(code 91130000DEMAF0001)
 $E identity register --org BJ --name refinery --role enterprise --attr "entity=$REFINERY"
 $E identity register --org BJ --name truck-1 --role transporter --attr "entity=$TRUCK1"
 $E identity register --org HB --name truck-2 --role transporter --attr "entity=$TRUCK2"
