@@ -21,7 +21,7 @@ from test_index_store import FakeGateway
 
 GEN, FAC, CARRIER, CARRIER2 = "91110000MA0000001X", "91130000MA0000002Y", "91110000MA0000003Z", "91130000MA0000004W"
 TJ_GEN, TJ_FAC = "91120000MA0000005V", "91120000MA0000006U"
-M_CROSS, M_TJ, M_SHORT = "20261101000001", "20261201000001", "20261101000002"
+M_CROSS, M_TJ, M_SHORT, M_BACK = "20261101000001", "20261201000001", "20261101000002", "20261306000001"
 T0 = 1_780_000_000
 
 
@@ -85,6 +85,9 @@ def ecoledger_chain() -> list:
                                                "vintage": 2026, "quantity": 300, "status": "settled"})),
         tx(19, "Governance:Vote", ("ProposalVoted", {"proposal": "P-2", "msp_id": "HBMSP", "choice": "yes",
                                                      "previous": None}), code=11),  # invalid: not counted
+        tx(20, "Manifest:Reject", ("ManifestRejected", {"manifest": M_CROSS, "quantity": 200, "to": "generator",
+                                                        "linked": M_BACK, "full": False, "reason": "漏液 leaking"})),
+        tx(21, "Manifest:Approve", ("ManifestApproved", {"manifest": M_BACK, "by": "origin", "status": "scheduled"})),
     ])
 
 
@@ -190,8 +193,10 @@ def co(engine):
 
 def test_manifest_board_counts_the_regions_manifests_by_status(bj):
     d = bj.get("/manifests?format=json").json()
-    assert {m["manifest"]: m["status"] for m in d["manifests"]} == {M_CROSS: "received", M_SHORT: "refused"}
-    assert d["board"] == [{"status": "received", "count": 1}, {"status": "refused", "count": 1}]
+    assert {m["manifest"]: m["status"] for m in d["manifests"]} == {M_CROSS: "received", M_SHORT: "refused",
+                                                                    M_BACK: "scheduled"}
+    assert d["board"] == [{"status": "received", "count": 1}, {"status": "refused", "count": 1},
+                          {"status": "scheduled", "count": 1}]
     assert {a["manifest"]: a["why"] for a in d["attention"]} == {M_CROSS: "discrepancy on receipt: weight",
                                                                 M_SHORT: "refused"}
     assert d["alerts"]["no_receipt"]["items"][0]["manifest"] == M_CROSS
@@ -203,7 +208,8 @@ def test_a_region_sees_only_manifests_from_or_to_it_and_the_coordinator_sees_all
     assert [m["manifest"] for m in tj.get("/manifests?format=json").json()["manifests"]] == [M_TJ]
     assert tj.get(f"/manifests?manifest={M_CROSS}").status_code == 404
     assert M_CROSS not in tj.get("/manifests").text
-    assert {m["manifest"] for m in co.get("/manifests?format=json").json()["manifests"]} == {M_CROSS, M_TJ, M_SHORT}
+    assert {m["manifest"] for m in co.get("/manifests?format=json").json()["manifests"]} == {
+        M_CROSS, M_TJ, M_SHORT, M_BACK}
     assert [m["manifest"] for m in bj.get("/manifests?format=json&status=refused").json()["manifests"]] == [M_SHORT]
     assert [m["manifest"] for m in bj.get(f"/manifests?format=json&entity={CARRIER2}").json()["manifests"]] == [
         M_CROSS]
@@ -214,7 +220,11 @@ def test_chain_of_custody_is_a_diagram_from_generator_through_carriers_to_receiv
     custody = d["custody"]
     assert custody["transporters"] == [CARRIER, CARRIER2] and custody["receiver"] == FAC
     assert [s["step"] for s in custody["steps"]] == ["created", "approved", "consented", "picked up", "handed off",
-                                                    "received"]
+                                                    "received", "rejected"]
+    assert custody["links"] == [M_BACK]
+    back = bj.get(f"/manifests?manifest={M_BACK}&format=json").json()["custody"]
+    assert (back["origin"], back["destination"], back["quantity"], back["original"], back["status"]) == (
+        "HB", "BJ", 200, M_CROSS, "scheduled")
     page = bj.get(f"/manifests?manifest={M_CROSS}").text
     assert f"Chain of custody of manifest {M_CROSS}" in page and 'class="diagram"' in page
     assert (f"generator {GEN} → 1. carrier {CARRIER} → 2. carrier {CARRIER2} → receiver {FAC}"
@@ -225,7 +235,7 @@ def test_chain_of_custody_is_a_diagram_from_generator_through_carriers_to_receiv
 def test_manifests_without_live_reads_still_serve_the_index(engine):
     offline = console(engine, "BJ", ["ecoledger"], live=False)
     d = offline.get("/manifests?format=json").json()
-    assert d["alerts"] is None and d["live_error"] == "live reads are off" and len(d["manifests"]) == 2
+    assert d["alerts"] is None and d["live_error"] == "live reads are off" and len(d["manifests"]) == 3
     assert "live reads are off" in offline.get("/manifests").text
 
 
@@ -309,6 +319,7 @@ def test_regions_flows_of_trades_waste_and_payments(bj, tj):
     d = bj.get("/regions?format=json").json()
     flows = {(f["kind"], f["from"], f["to"]): (f["count"], f["amount"]) for f in d["flows"]}
     assert flows == {("trade", "BJ", "HB"): (1, "300"), ("waste", "BJ", "HB"): (1, "1200"),
+                     ("waste", "HB", "BJ"): (1, "200"),
                      ("payment", "BJ", "HB"): (2, "2000000"), ("payment", "HB", "BJ"): (1, "1000000")}
     t = {(f["kind"], f["from"], f["to"]) for f in tj.get("/regions?format=json").json()["flows"]}
     assert t == {("trade", "BJ", "HB"), ("waste", "TJ", "TJ"), ("payment", "HB", "TJ")}

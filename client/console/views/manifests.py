@@ -22,6 +22,7 @@ from client.console.views.registry import View
 
 STATUS_OF = {"ManifestRefused": "refused", "ManifestPickedUp": "in_transit", "ManifestHandedOff": "in_transit",
              "ManifestReceived": "received", "ManifestDisposed": "disposed"}
+UNKNOWN = "unknown"  # a manifest made by a rejection: pending or scheduled, which no event says until its next step
 EVENTS = ("ManifestCreated", "ManifestApproved", "ManifestConsented", "ManifestRefused", "ManifestPickedUp",
           "ManifestHandedOff", "ManifestReceived", "ManifestDisposed", "ManifestRejected", "DiscrepancyResolved",
           "CorrectionRequested", "CorrectionAnswered")
@@ -46,7 +47,7 @@ def manifests_of(ctx: ConsoleContext, channel: str | None = None) -> dict[str, d
                              "destination": p.get("destination"), "code": p.get("code"),
                              "quantity": p.get("quantity"), "status": p.get("status"), "created": e["timestamp"],
                              "transporters": [], "receiver": None, "discrepancy": None, "violation": None,
-                             "correction": None, "links": [], "steps": []}
+                             "correction": None, "links": [], "original": None, "steps": []}
         m = found.get(number)
         if m is None:
             continue
@@ -70,6 +71,18 @@ def manifests_of(ctx: ConsoleContext, channel: str | None = None) -> dict[str, d
             m["links"].append(p.get("linked"))
             if p.get("full"):
                 m["status"] = "rejected"
+            back = p.get("to") == "generator"
+            seen_by = (m["destination"], m["origin"] if back else None)
+            if p.get("linked") and (scope is None or scope in seen_by):  # the rejected part leaves on a new
+                # manifest, which has no ManifestCreated event of its own
+                found[str(p["linked"])] = {
+                    **{k: m[k] for k in ("generator", "code")}, "manifest": str(p["linked"]),
+                    "origin": seen_by[0], "destination": seen_by[1],
+                    "quantity": p.get("quantity"), "status": None, "created": e["timestamp"], "transporters": [],
+                    "receiver": None, "discrepancy": None, "violation": None, "correction": None, "links": [],
+                    "original": number, "steps": [{"step": f"created by the rejection of {number}",
+                                                   "at": e["timestamp"], "tx_id": e["tx_id"], "block": e["block"],
+                                                   "channel": e["channel"], "party": p.get("to")}]}
         elif name == "CorrectionRequested":
             m["correction"] = p.get("field")
         elif name == "CorrectionAnswered":
@@ -95,9 +108,9 @@ def data(ctx: ConsoleContext, params: Any) -> dict[str, Any]:
     entity = param(params, "entity")
     number = param(params, "manifest")
     every = manifests_of(ctx, channel)
-    board = Counter(m["status"] for m in every.values())
+    board = Counter(m["status"] or UNKNOWN for m in every.values())
     rows = [m for m in every.values()
-            if (not status or m["status"] == status)
+            if (not status or (m["status"] or UNKNOWN) == status)
             and (not entity or entity in (m["generator"], m["receiver"], *m["transporters"]))]
     alerts, live_error = live_or_refusal(ctx, "Manifest:Alerts", {})
     result: dict[str, Any] = {
