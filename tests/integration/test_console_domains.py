@@ -240,8 +240,8 @@ def test_governance_view_shows_what_proposal_list_and_show_show(consoles: dict[s
         one = console.json(f"/governance?proposal={proposal}")["proposals"][0]
         assert one["votes"] == {msp: v["choice"] for msp, v in shown["votes"].items()} == {"TJMSP": "yes"}
         assert one["title"] == shown["title"] == TITLE
-        concerns = {c["id"] for c in items(world.query(identity, "concern", "list", "--all"))}
-        assert {c["concern"] for c in console.json("/governance")["concerns"]} == concerns
+        concerns = {c["id"]: c["status"] for c in items(world.query(identity, "concern", "list", "--all"))}
+        assert {c["concern"]: c["status"] for c in console.json("/governance")["concerns"]} == concerns
     text = visit(browser, f"{consoles['TJ'].url}/governance", "tj-governance")
     assert TITLE in text
 

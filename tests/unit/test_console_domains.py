@@ -305,6 +305,8 @@ def test_governance_proposals_with_latest_votes_outcome_and_consultations(tj):
     assert d["changes"] == [{"name": "waste_transit_max_days", "old": 5, "new": 7, "proposal": "P-1",
                              "at": d["changes"][0]["at"]}]
     assert [(c["consultation"], c["status"], c["agenda"]) for c in d["consultations"]] == [("K-1", "open", ["C-1"])]
+    assert [(c["concern"], c["status"], c["consultation"]) for c in d["concerns"]] == [
+        ("C-1", "under_consultation", "K-1")]
     one = tj.get("/governance?proposal=P-1&format=json").json()
     assert [v["choice"] for v in one["votes"]] == ["yes", "no", "yes"] and one["consultations"] == []
     page = tj.get("/governance").text

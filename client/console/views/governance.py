@@ -26,7 +26,7 @@ def data(ctx: ConsoleContext, params: Any) -> dict[str, Any]:
     proposals: dict[str, dict[str, Any]] = {}
     votes: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
-    concerns: list[dict[str, Any]] = []
+    concerns: dict[str, dict[str, Any]] = {}
     consultations: dict[str, dict[str, Any]] = {}
     evs = query.events_named(ctx, EVENTS, channel)
     for e in evs:
@@ -52,16 +52,24 @@ def data(ctx: ConsoleContext, params: Any) -> dict[str, Any]:
             changes.append({"name": f"membership {p.get('region')} ({p.get('msp_id')})", "old": None,
                             "new": p.get("decision"), "proposal": p.get("proposal"), "at": e["timestamp"]})
         elif name == "ConcernRaised":
-            concerns.append({"concern": p.get("concern"), "area": p.get("area"), "regions": p.get("regions"),
-                             "consultation": p.get("consultation"), "at": e["timestamp"]})
+            concerns[str(p.get("concern"))] = {
+                "concern": p.get("concern"), "area": p.get("area"), "regions": p.get("regions"),
+                "consultation": p.get("consultation"), "at": e["timestamp"],
+                "status": "under_consultation" if p.get("consultation") else "open"}
         elif name == "ConsultationOpened":
             consultations[str(p.get("consultation"))] = {
                 "consultation": p.get("consultation"), "area": p.get("area"), "regions": p.get("regions"),
                 "agenda": p.get("agenda"), "threshold": p.get("threshold"), "status": "open",
                 "opened": e["timestamp"], "proposal": None}
+            for cid in p.get("agenda") or []:
+                if str(cid) in concerns:
+                    concerns[str(cid)].update(status="under_consultation", consultation=p.get("consultation"))
         elif name == "ConsultationConcluded" and str(p.get("consultation")) in consultations:
             consultations[str(p.get("consultation"))].update(status="concluded", resolved=p.get("resolved"),
                                                              proposal=p.get("proposal"), concluded=e["timestamp"])
+            for cid in p.get("resolved") or []:
+                if str(cid) in concerns:
+                    concerns[str(cid)]["status"] = "resolved"
     if chosen and chosen not in proposals:
         raise NotFound(f"no proposal {chosen} in the index of organization {ctx.org}")
     shown = [p for p in proposals.values() if (not chosen or p["proposal"] == chosen)
@@ -73,7 +81,7 @@ def data(ctx: ConsoleContext, params: Any) -> dict[str, Any]:
         "proposals": shown,
         "votes": [v for v in votes if not chosen or v["proposal"] == chosen],
         "changes": [c for c in changes if not chosen or c["proposal"] == chosen],
-        "concerns": [] if chosen else concerns,
+        "concerns": [] if chosen else list(concerns.values()),
         "consultations": [] if chosen else list(consultations.values()),
     }
 
@@ -106,9 +114,9 @@ def html(d: dict[str, Any]) -> str:
                       ["consultation", "area", "regions", "status", "agenda", "proposal", "opened"],
                       [[c["consultation"], c["area"], ", ".join(map(str, c["regions"] or [])), c["status"],
                         len(c["agenda"] or []), c["proposal"], c["opened"]] for c in d["consultations"]])),
-                  section("Concerns", table(["concern", "area", "regions", "consultation", "at"],
+                  section("Concerns", table(["concern", "area", "regions", "status", "consultation", "at"],
                                             [[c["concern"], c["area"], ", ".join(map(str, c["regions"] or [])),
-                                              c["consultation"], c["at"]] for c in d["concerns"]]))]
+                                              c["status"], c["consultation"], c["at"]] for c in d["concerns"]]))]
     return "".join(parts)
 
 
