@@ -253,8 +253,10 @@ def test_compensation_is_shown_to_its_pair_only(consoles: dict[str, Console], br
     assert [a["agreement"] for a in bj["agreements"]] == [agreement]
     [period] = bj["agreements"][0]["periods"]
     [settlement] = bj["settlements"]
-    [row] = [r for r in items(statement) if r["period"] == period["period"]]
-    assert period["p"] == row["index"]["p"] and settlement["settlement"] == row["settlement"]["id"]
+    assert bj["agreements"][0]["status"] == statement["agreement"]["status"] == "in_force"
+    [row] = [r for r in statement["periods"] if r["period"] == period["period"]]
+    assert (period["p"], period["status"]) == (row["index"]["p"], row["status"])
+    assert (settlement["settlement"], settlement["status"]) == (row["settlement"]["id"], row["settlement"]["status"])
     assert (settlement["payer"], settlement["payee"]) == ("BJ", "HB")  # P ≤ 1: downstream pays
     text = visit(browser, f"{consoles['BJ'].url}/compensation?agreement={agreement}", "bj-compensation")
     assert "永定河 Guanting" in text

@@ -245,7 +245,7 @@ def test_compensation_shows_p_per_period_and_settlements_of_the_orgs_pair_channe
     d = bj.get("/compensation?format=json").json()
     [a] = d["agreements"]
     assert (a["agreement"], a["channel"], a["upstream"], a["downstream"], a["status"]) == (
-        "CA-BJHB", "bj-hb", "BJ", "HB", "signed")
+        "CA-BJHB", "bj-hb", "BJ", "HB", "in_force")
     assert [(p["period"], p["p"], p["status"]) for p in a["periods"]] == [
         ("2026-01", "1.25", "settled"), ("2026-02", "0.80", "settled"), ("2026-03", "1.10", "settled")]
     assert [(s["settlement"], s["payer"], s["payee"], s["status"]) for s in d["settlements"]] == [

@@ -60,7 +60,7 @@ def ledger(ctx: ConsoleContext, channel: str | None = None) -> dict[str, Any]:
         if a is None:
             continue
         if name == "CompensationSigned":
-            a["status"], a["signed"] = "signed", e["timestamp"]
+            a["status"], a["signed"] = "in_force", e["timestamp"]  # as the chaincode names it
             continue
         period = a["periods"].setdefault(str(p.get("period")), {"period": str(p.get("period")), "status": "open",
                                                                  "submitted_by": [], "p": None, "settlement": None})
