@@ -59,7 +59,7 @@ def data(ctx: ConsoleContext, params: Any) -> dict[str, Any]:
 
 
 def html(d: dict[str, Any]) -> str:
-    from client.credit.service import BOARD_HEADERS
+    from client.credit.service import BOARD_HEADERS, LEVEL_NAMES
 
     form = ('<form method="get" action="/credit"><input name="entity" placeholder="unified social credit code" '
             'size="24" maxlength="64"> <button type="submit">Explain</button></form>')
@@ -80,7 +80,7 @@ def html(d: dict[str, Any]) -> str:
     board = d["board"]
     if board:
         regions = board.get("regions") or []
-        labels = [f"{r['region']} {lv}" for r in regions for lv in LEVELS]
+        labels = [f"{r['region']} {LEVEL_NAMES[lv]}" for r in regions for lv in LEVELS]  # short enough for a tick
         values = [r["levels"].get(lv, 0) for r in regions for lv in LEVELS]
         months = [row[0] for row in d["trend_rows"]]
         series = {r["region"]: [row[i + 1] for row in d["trend_rows"]] for i, r in enumerate(regions)}
