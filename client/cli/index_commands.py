@@ -197,5 +197,5 @@ def console_context(app: AppContext, engine: Any, live: bool) -> Any:
         return contract.evaluate(function, args)
 
     return ConsoleContext(engine=engine, identity=app.identity or "", org=profile.code, msp_id=profile.msp_id,
-                          channels=channels, peer_heights=peer_heights, health=health,
+                          channels=channels, kind=profile.organization.kind, peer_heights=peer_heights, health=health,
                           evaluate=evaluate if live else None)

@@ -87,3 +87,27 @@ def flow_diagram(nodes: Sequence[str], edges: Sequence[tuple[str, str, str]], *,
                      f'{escape(label[:28])}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def chain_diagram(nodes: Sequence[tuple[str, str]], edges: Sequence[str], *, title: str) -> str:
+    """A chain of boxes left to right, each with a role line and a name line (``(role, name)``); ``edges[i]``
+    labels the arrow from box i to box i + 1. Full texts are in each box's tooltip."""
+    box_w, gap, top = 170, 70, 40
+    width = max(WIDTH, len(nodes) * (box_w + gap) + PAD)
+    parts = [f'<svg class="diagram" role="img" viewBox="0 0 {width} 130" width="{width}" height="130"'
+             f' xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+             '<defs><marker id="chain-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6"'
+             ' orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z"/></marker></defs>']
+    for i, (role, name) in enumerate(nodes):
+        x = PAD + i * (box_w + gap)
+        parts.append(f'<g><title>{escape(role)}: {escape(name)}</title>'
+                     f'<rect x="{x}" y="{top}" width="{box_w}" height="48" rx="6" class="node"/>'
+                     f'<text x="{x + 8}" y="{top + 19}" class="label">{escape(role[:24])}</text>'
+                     f'<text x="{x + 8}" y="{top + 38}" class="tick">{escape(name[:26])}</text></g>')
+        if i < len(edges) and i + 1 < len(nodes):
+            x1, x2 = x + box_w, x + box_w + gap
+            parts.append(f'<line x1="{x1}" y1="{top + 24}" x2="{x2}" y2="{top + 24}" class="edge"'
+                         f' marker-end="url(#chain-arrow)"/>'
+                         f'<text x="{x1 + 2}" y="{top - 6}" class="tick">{escape(edges[i][:14])}</text>')
+    parts.append("</svg>")
+    return "".join(parts)

@@ -26,7 +26,8 @@ parameters are 4xx). Validate every query parameter with ``common.param`` /
 charts and diagrams come from ``client.console.svg``.
 """
 
-from client.console.views import allowances, monitoring, overview, search
+from client.console.views import (allowances, compensation, credit, governance, manifests, monitoring, overview,
+                                  regions, search)
 from client.console.views.registry import View
 
 VIEWS: list[View] = [
@@ -34,4 +35,9 @@ VIEWS: list[View] = [
     search.VIEW,
     allowances.VIEW,
     monitoring.VIEW,
+    manifests.VIEW,
+    compensation.VIEW,
+    credit.VIEW,
+    governance.VIEW,
+    regions.VIEW,
 ]

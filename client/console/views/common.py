@@ -30,6 +30,7 @@ class ConsoleContext:
     org: str  # organization code, e.g. BJ
     msp_id: str
     channels: list[str]
+    kind: str = "region"  # the organization's kind: "region" (its own region's records) or "coordinator" (all)
     peer_heights: Callable[[], dict[str, int]] = field(default=lambda: {})
     health: Callable[[], list[dict[str, Any]]] = field(default=lambda: [])
     # a live read through the Gateway as the console's identity: (function, args) -> answer; None: index only
@@ -47,6 +48,19 @@ def live(ctx: ConsoleContext, function: str, args: dict[str, Any]) -> tuple[Any,
         if refusal:
             raise NotFound(refusal) from None
         return None, f"the peer did not answer ({type(err).__name__})"
+
+
+def live_or_refusal(ctx: ConsoleContext, function: str, args: dict[str, Any]) -> tuple[Any, str | None]:
+    """Like ``live``, but a chaincode refusal is shown on the page (``(None, "refused: ...")``) instead of a 404."""
+    try:
+        return live(ctx, function, args)
+    except NotFound as refusal:
+        return None, f"{function} refused: {refusal}"
+
+
+def region_scope(ctx: ConsoleContext) -> str | None:
+    """The region whose records a region-scoped view shows (the organization's own); None: all (coordinator)."""
+    return None if ctx.kind == "coordinator" else ctx.org
 
 
 def param(params: Any, key: str, *, pattern: re.Pattern[str] = NAME, default: str | None = None) -> str | None:
