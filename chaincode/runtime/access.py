@@ -22,7 +22,7 @@ from typing import Any, Iterable, Mapping
 
 from chaincode.runtime.errors import AccessDenied
 from chaincode.runtime.identity import Caller
-from common.names import COORDINATOR, COORDINATOR_KIND, ENTERPRISE, REGION_KIND, REGULATOR, label
+from common.names import COORDINATOR, COORDINATOR_KIND, ENTERPRISE, FACILITY, REGION_KIND, REGULATOR, TRANSPORTER, label
 
 Record = Mapping[str, Any]
 
@@ -49,6 +49,9 @@ def regulator_region(caller: Caller, member: Record, function: str) -> str:
     return member["code"]
 
 
+PARTY_KINDS = (ENTERPRISE, TRANSPORTER, FACILITY)
+
+
 @dataclass(frozen=True)
 class Viewer:
     """Data permission of a reader: coordinator sees all, regulator its region, enterprise its own."""
@@ -69,11 +72,16 @@ class Viewer:
     def is_enterprise(self) -> bool:
         return self.kind == ENTERPRISE
 
+    @property
+    def is_party(self) -> bool:
+        """A reader that sees what it is a party to: an enterprise, a transporter or a facility."""
+        return self.kind in PARTY_KINDS
+
     def sees_region(self, *regions: str) -> bool:
         return self.is_coordinator or (self.kind == REGULATOR and self.region in regions)
 
     def sees_party(self, *entities: str) -> bool:
-        return self.kind == ENTERPRISE and self.entity in entities
+        return self.is_party and self.entity in entities
 
     def sees(self, regions: Iterable[str] = (), parties: Iterable[str] = ()) -> bool:
         """Whether a record that concerns ``regions`` and ``parties`` is inside this reader's permission."""

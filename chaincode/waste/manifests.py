@@ -54,7 +54,7 @@ def load_manifest(ctx: TxContext, manifest_id: Any) -> dict[str, Any]:
 def visible(ctx: TxContext, function: str, manifest_id: Any) -> tuple[parties.Reader, dict[str, Any]]:
     reader = parties.reader(ctx, function)
     manifest = load_manifest(ctx, manifest_id)
-    if not reader.sees(manifest):
+    if not reader.sees_manifest(manifest):
         raise outside(f"manifest {manifest_id}", ctx.caller)
     return reader, manifest
 

@@ -93,35 +93,15 @@ def acting_coordinator(ctx: TxContext, function: str) -> None:
                            f"{repr(caller.role) if caller.role else 'no role'} in {caller.msp_id}")
 
 
-@dataclass(frozen=True)
-class Reader:
-    """A reader's data permission over manifests."""
+class Reader(access.Viewer):
+    """A reader's data permission over manifests (kind: coordinator, regulator, enterprise, transporter,
+    facility): the coordinator all, a regulator those leaving or entering its region, a party its own."""
 
-    kind: str  # coordinator | regulator | enterprise | transporter | facility
-    region: str = ""
-    entity: str = ""
-
-    @property
-    def is_coordinator(self) -> bool:
-        return self.kind == COORDINATOR
-
-    @property
-    def is_regulator(self) -> bool:
-        return self.kind == REGULATOR
-
-    @property
-    def is_party(self) -> bool:
-        return self.kind in (ENTERPRISE, TRANSPORTER, FACILITY)
-
-    def sees(self, manifest: dict[str, Any]) -> bool:
-        if self.is_coordinator:
-            return True
-        if self.is_regulator:
-            return self.region in (manifest["origin"], manifest["destination"])
-        return self.entity in parties_of(manifest)
+    def sees_manifest(self, manifest: dict[str, Any]) -> bool:
+        return self.sees((manifest["origin"], manifest["destination"]), parties_of(manifest))
 
     def sees_regions(self, *regions: str) -> bool:
-        return self.is_coordinator or (self.is_regulator and self.region in regions)
+        return self.sees_region(*regions)
 
 
 def parties_of(manifest: dict[str, Any]) -> set[str]:

@@ -44,7 +44,7 @@ class ManifestQueries(Contract):
 
         def node(record: dict[str, Any]) -> dict[str, Any]:
             budget[0] -= 1
-            shown = reader.sees(record)
+            shown = reader.sees_manifest(record)
             children = []
             for rejection in record["rejections"]:
                 if budget[0] > 0:
@@ -96,7 +96,7 @@ class ManifestQueries(Contract):
             return ctx.page(MANIFESTS.namespace.span(), limit, bookmark).as_dict()
 
         def keep(record: dict[str, Any]) -> dict[str, Any] | None:
-            if not reader.sees(record):
+            if not reader.sees_manifest(record):
                 return None
             if status is not None and record["status"] != status:
                 return None
@@ -130,7 +130,7 @@ class ManifestQueries(Contract):
         def manifest_alert(what: str, since_key: str, detail: Any = None) -> Any:
             def convert(key: str, manifest_id: str) -> dict[str, Any] | None:
                 record = ctx.load(MANIFESTS, manifest_id)
-                if not reader.sees(record):
+                if not reader.sees_manifest(record):
                     return None
                 since = record["discrepancy"]["opened_s"] if since_key == "opened" else record["since_s"]
                 alert = {"kind": kind, "manifest": manifest_id, "status": record["status"], "what": what,

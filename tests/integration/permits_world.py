@@ -151,3 +151,37 @@ class World:
         for row in rows:
             assert row["issued"] == row["held"] + row["escrowed"] + row["retired"], row
             assert row["balanced"] is True, row
+
+
+PAIR_BJ_HB = "bj-hb"
+
+
+class BjHbWorld(World):
+    """The permit tests' world, also waiting for the peers of the bj-hb pair channel."""
+
+    def pair_heights(self) -> dict[str, int]:
+        return {org: self.session.gateway(f"admin-{org.lower()}").get_network(PAIR_BJ_HB).query_chain_info().height
+                for org in ("BJ", "HB")}
+
+    def sync(self) -> None:
+        super().sync()
+        target = max(self.pair_heights().values())
+        wait_for(self.pair_heights, RetryPolicy.polling(SYNC_POLL, SYNC_TIMEOUT),
+                 until=lambda heights: min(heights.values()) >= target,
+                 describe=lambda heights: f"{PAIR_BJ_HB} peers did not reach block height {target}: {heights}")
+
+    def wait_for_pair_discovery(self) -> None:
+        pending = {("bj", "HBMSP"), ("hb", "BJMSP")}
+
+        def probe() -> set[tuple[str, str]]:
+            for me, other in sorted(pending):
+                try:
+                    self.session.contract(f"admin-{me}", PAIR_BJ_HB).evaluate(
+                        "Registry:Members", endorsing_organizations=[other])
+                    pending.discard((me, other))
+                except GatewayError:
+                    pass
+            return pending
+
+        wait_for(probe, RetryPolicy.polling(1.0, 180.0), until=lambda missing: not missing,
+                 describe=lambda missing: f"{PAIR_BJ_HB} gateways still miss peers: {sorted(missing or ())}")

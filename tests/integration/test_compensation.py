@@ -20,7 +20,6 @@ rewards and penalties balance through its pool.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -30,7 +29,7 @@ from client.retry import RetryPolicy, wait_for
 from network.bootstrap import Network
 
 from .conftest import Cli
-from .permits_world import COORDINATOR, SYNC_POLL, SYNC_TIMEOUT, World
+from .permits_world import COORDINATOR, BjHbWorld
 
 PAIR = "bj-hb"
 HB_REG, BJ_REG, TJ_REG = "comp-hb-regulator", "comp-bj-regulator", "comp-tj-regulator"
@@ -62,35 +61,8 @@ CLEAN, DIRTY, DISPUTED = months_ago(3), months_ago(2), months_ago(1)
 LAST_YEAR = str(date.today().year - 1)
 
 
-class PairWorld(World):
-    """The permit tests' world, also waiting for the peers of the pair channel."""
-
-    def pair_heights(self) -> dict[str, int]:
-        return {org: self.session.gateway(f"admin-{org.lower()}").get_network(PAIR).query_chain_info().height
-                for org in ("BJ", "HB")}
-
-    def sync(self) -> None:
-        super().sync()
-        target = max(self.pair_heights().values())
-        wait_for(self.pair_heights, RetryPolicy.polling(SYNC_POLL, SYNC_TIMEOUT),
-                 until=lambda heights: min(heights.values()) >= target,
-                 describe=lambda heights: f"{PAIR} peers did not reach block height {target}: {heights}")
-
-    def wait_for_pair_discovery(self) -> None:
-        pending = {("bj", "HBMSP"), ("hb", "BJMSP")}
-
-        def probe() -> set[tuple[str, str]]:
-            for me, other in sorted(pending):
-                try:
-                    self.session.contract(f"admin-{me}", PAIR).evaluate(
-                        "Registry:Members", endorsing_organizations=[other])
-                    pending.discard((me, other))
-                except GatewayError:
-                    pass
-            return pending
-
-        wait_for(probe, RetryPolicy.polling(1.0, 180.0), until=lambda missing: not missing,
-                 describe=lambda missing: f"{PAIR} gateways still miss peers: {sorted(missing or ())}")
+class PairWorld(BjHbWorld):
+    """The world of the compensation tests on the bj-hb pair channel."""
 
     def statement(self, agreement: str) -> Any:
         return self.query(HB_REG, "compensation", "statement", agreement, "--all")

@@ -24,12 +24,10 @@ from typing import Any, Iterator
 
 import pytest
 
-from client.gateway import GatewayError
-from client.retry import RetryPolicy, wait_for
 from network.bootstrap import Network
 
 from .conftest import TEST_BASE_PORT, Cli
-from .permits_world import SYNC_POLL, SYNC_TIMEOUT, World, credit_code
+from .permits_world import BjHbWorld, credit_code
 from .test_index_console import Console, fresh_index, items
 
 pytestmark = pytest.mark.network
@@ -69,35 +67,8 @@ def last_month() -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-class DomainWorld(World):
-    """The permit tests' world, also waiting for the peers of the bj-hb pair channel."""
-
-    def pair_heights(self) -> dict[str, int]:
-        return {org: self.session.gateway(f"admin-{org.lower()}").get_network(PAIR).query_chain_info().height
-                for org in ("BJ", "HB")}
-
-    def sync(self) -> None:
-        super().sync()
-        target = max(self.pair_heights().values())
-        wait_for(self.pair_heights, RetryPolicy.polling(SYNC_POLL, SYNC_TIMEOUT),
-                 until=lambda heights: min(heights.values()) >= target,
-                 describe=lambda heights: f"{PAIR} peers did not reach block height {target}: {heights}")
-
-    def wait_for_pair_discovery(self) -> None:
-        pending = {("bj", "HBMSP"), ("hb", "BJMSP")}
-
-        def probe() -> set[tuple[str, str]]:
-            for me, other in sorted(pending):
-                try:
-                    self.session.contract(f"admin-{me}", PAIR).evaluate(
-                        "Registry:Members", endorsing_organizations=[other])
-                    pending.discard((me, other))
-                except GatewayError:
-                    pass
-            return pending
-
-        wait_for(probe, RetryPolicy.polling(1.0, 180.0), until=lambda missing: not missing,
-                 describe=lambda missing: f"{PAIR} gateways still miss peers: {sorted(missing or ())}")
+class DomainWorld(BjHbWorld):
+    """The world of the console's domain views."""
 
 
 @pytest.fixture(scope="module")
