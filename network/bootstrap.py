@@ -102,7 +102,8 @@ class Network:
             "name": c.name, "description": c.description, "consensus": c.consensus, "base_port": c.base_port,
             "peers_per_org": c.organizations[0].peer_count, "channel": c.channel, "pair_channels": c.pair_channels,
             "chaincode": {"name": c.chaincode_name, "version": c.chaincode_version},
-            "organizations": [{"code": o.code, "name": o.name, "local_name": o.local_name, "kind": o.kind}
+            "organizations": [{"code": o.code, "name": o.name, "local_name": o.local_name, "kind": o.kind,
+                               **({"host": o.host} if o.host != "127.0.0.1" else {})}
                               for o in c.organizations],
             "parameters": c.parameters,
         }

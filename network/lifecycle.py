@@ -43,7 +43,7 @@ def connection_json(layout: Layout, org: Organization) -> bytes:
     tls = layout.chaincode_server_dir(org) / "tls"
     client = layout.peer_dir(org.peers[0]) / "tls"
     return json.dumps({
-        "address": f"127.0.0.1:{org.chaincode_server_port}",
+        "address": org.address(org.chaincode_server_port),
         "dial_timeout": "10s",
         "tls_required": True,
         "client_auth_required": True,
