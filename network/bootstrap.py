@@ -29,7 +29,7 @@ import yaml
 from network import binaries, channels, config, nodes
 from network.ca import OrgCA
 from network.commands import run_with_retry
-from network.config import Consortium
+from network.config import Consortium, Organization
 from network.configtx import genesis_block, write_configtx
 from network.errors import NetworkError
 from network.layout import Layout
@@ -75,12 +75,47 @@ def resolve(consortium_file: str | None = None, base_port: int | None = None,
     return fresh
 
 
+def host_file(home: Path) -> Path:
+    """Which organizations this home runs (absent: all of them, the one-machine quick start)."""
+    return home / "host.json"
+
+
 class Network:
-    def __init__(self, consortium: Consortium) -> None:
+    """The part of a consortium this home runs: every organization (``network up`` on one machine), or
+    only the organization(s) whose host this is (``org init``), the others known by their exported
+    public definitions (:mod:`network.members`)."""
+
+    def __init__(self, consortium: Consortium, local: "list[str] | tuple[str, ...] | None" = None) -> None:
         self.consortium = consortium
         self.layout = Layout.of(consortium)
         self.processes = ProcessTable(self.layout.run_dir)
-        self.cas = {o.code: OrgCA(o, self.layout.org_dir(o)) for o in consortium.organizations}
+        saved = host_file(self.layout.root)
+        if local is None and saved.exists():
+            local = json.loads(saved.read_text())["organizations"]
+        codes = {consortium.org(code).code for code in local} if local is not None else None
+        self.local_orgs = tuple(o for o in consortium.organizations if codes is None or o.code in codes)
+        self.cas = {o.code: OrgCA(o, self.layout.org_dir(o)) for o in self.local_orgs}
+
+    @property
+    def single_machine(self) -> bool:
+        return len(self.local_orgs) == len(self.consortium.organizations)
+
+    def is_local(self, org: Organization) -> bool:
+        return any(o.code == org.code for o in self.local_orgs)
+
+    def _save_host(self) -> None:
+        target = host_file(self.layout.root)
+        codes = [o.code for o in self.local_orgs]
+        if self.single_machine and not target.exists():
+            return
+        if target.exists():
+            saved = json.loads(target.read_text())["organizations"]
+            if saved != codes:
+                raise NetworkError(f"this home already runs {', '.join(saved)} of {self.consortium.name}; "
+                                   f"use another ECOLEDGER_HOME for {', '.join(codes)}")
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps({"organizations": codes}))
 
     # -- state ---------------------------------------------------------------
     def _state(self) -> dict[str, Any]:
@@ -121,7 +156,7 @@ class Network:
         return self.layout.wallet_dir
 
     def write_profiles(self, progress: Progress = print) -> None:
-        written = write_profiles(self.layout, self.consortium)
+        written = write_profiles(self.layout, self.consortium, orgs=self.local_orgs)
         changed = [p.name for p, fresh in written.items() if fresh]
         progress(f"connection profiles in {self.layout.profiles_dir}: "
                  + (f"written {', '.join(changed)}" if changed else "unchanged"))
@@ -142,10 +177,16 @@ class Network:
     def chaincode_specs(self) -> list[NodeSpec]:
         ids = self.package_ids
         return [nodes.chaincode_server_spec(self.layout, o, ids[o.code])
-                for o in self.consortium.organizations if o.code in ids]
+                for o in self.local_orgs if o.code in ids]
+
+    def orderer_specs(self) -> list[NodeSpec]:
+        return [nodes.orderer_spec(self.layout, o) for o in self.local_orgs]
+
+    def peer_specs(self) -> list[NodeSpec]:
+        return [nodes.peer_spec(self.layout, p) for o in self.local_orgs for p in o.peers]
 
     def all_specs(self) -> list[NodeSpec]:
-        return self.ca_specs() + nodes.all_specs(self.layout, self.consortium) + self.chaincode_specs()
+        return self.ca_specs() + self.orderer_specs() + self.peer_specs() + self.chaincode_specs()
 
     def _start(self, specs: list[NodeSpec], progress: Progress) -> None:
         for spec in specs:
@@ -176,16 +217,16 @@ class Network:
             action()
             report.phases[name] = time.monotonic() - started
 
+        if not self.single_machine:
+            raise NetworkError(f"this home runs only {', '.join(o.code for o in self.local_orgs)}: use the "
+                               f"per-organization commands (ecoledger org ..., ecoledger channel ...)")
         phase("binaries", lambda: binaries.install(lambda m: progress("  " + m)))
-        self._save_consortium()
-        phase("certificate authorities", lambda: self._start_cas(progress))
+        phase("certificate authorities", lambda: self._init_orgs(progress))
         phase("identities", lambda: self._issue_identities(progress))
         self.write_profiles(progress)
         phase("channel artifacts", self._channel_artifacts)
-        phase("ordering service", lambda: self._start(
-            [nodes.orderer_spec(self.layout, o) for o in c.organizations], progress))
-        phase("peers", lambda: self._start(
-            [nodes.peer_spec(self.layout, p) for o in c.organizations for p in o.peers], progress))
+        phase("ordering service", lambda: self._start(self.orderer_specs(), progress))
+        phase("peers", lambda: self._start(self.peer_specs(), progress))
         phase("channels", lambda: self._join_channels(progress))
         phase("chaincode servers", lambda: self._chaincode_servers(progress))
         phase("chaincode lifecycle", lambda: self._deploy(progress))
@@ -200,8 +241,39 @@ class Network:
         report.package_ids = self.package_ids
         return report
 
+    def _init_orgs(self, progress: Progress) -> None:
+        self._save_consortium()
+        self._save_host()
+        self._start_cas(progress)
+
+    def init_orgs(self, progress: Progress = print) -> UpReport:
+        """This host's organization(s) alone: CA, identities, ordering node, peers, chaincode server.
+
+        Nothing here needs another organization; channels come after the members exchanged their
+        public definitions (``org export`` / ``org import``). Idempotent.
+        """
+        report = UpReport(self.consortium, {})
+
+        def phase(name: str, action: Callable[[], None]) -> None:
+            progress(f"[{name}]")
+            started = time.monotonic()
+            action()
+            report.phases[name] = time.monotonic() - started
+
+        phase("binaries", lambda: binaries.install(lambda m: progress("  " + m)))
+        phase("certificate authorities", lambda: self._init_orgs(progress))
+        phase("identities", lambda: self._issue_identities(progress))
+        self.write_profiles(progress)
+        nodes.write_node_configs(self.layout)
+        phase("ordering service", lambda: self._start(self.orderer_specs(), progress))
+        phase("peers", lambda: self._start(self.peer_specs(), progress))
+        phase("chaincode servers", lambda: self._chaincode_servers(progress))
+        progress("wallet: " + ", ".join(add_admins_to_wallet(self)))
+        report.package_ids = self.package_ids
+        return report
+
     def _issue_identities(self, progress: Progress) -> None:
-        for org in self.consortium.organizations:
+        for org in self.local_orgs:
             ca = self.cas[org.code]
             ca.enroll_registrar()
             ca.issue(f"orderer-{org.code.lower()}", "orderer", self.layout.orderer_dir(org), tls=True)
@@ -218,42 +290,105 @@ class Network:
         for channel in self.consortium.channels:
             genesis_block(self.layout, channel)
 
-    def _join_channels(self, progress: Progress) -> None:
+    def create_channels(self, progress: Progress = print) -> list[Path]:
+        """Genesis blocks of every channel, from the members' public definitions (this host's own and the
+        imported ones); one member makes them and shares the files, each member joins its own nodes."""
+        from network.members import missing_definitions
+
+        missing = missing_definitions(self.layout, self.consortium)
+        if missing:
+            raise NetworkError(f"cannot create the channels: no definition of {', '.join(missing)} on this host "
+                               f"(each of them runs 'ecoledger org export', this host 'ecoledger org import')")
+        self._channel_artifacts()
+        blocks = [self.layout.channel_dir / f"{c.name}.block" for c in self.consortium.channels]
+        for block in blocks:
+            progress(f"  {block}")
+        return blocks
+
+    def _join_channels(self, progress: Progress, only: "list[str] | None" = None) -> None:
+        """This host's ordering nodes join every channel, its peers the channels of their organization."""
         for channel in self.consortium.channels:
-            for org in self.consortium.organizations:
+            if only is not None and channel.name not in only:
+                continue
+            for org in self.local_orgs:
                 channels.join_orderer(self.layout, org, channel)
             for org in channel.orgs:
-                for peer in org.peers:
-                    channels.join_peer(self.layout, peer, channel)
-            progress(f"  {channel.name}: {', '.join(o.code for o in channel.orgs)}")
+                if self.is_local(org):
+                    for peer in org.peers:
+                        channels.join_peer(self.layout, peer, channel)
+            progress(f"  {channel.name}: joined by " + ", ".join(o.code for o in self.local_orgs))
+
+    def join_channels(self, blocks: list[Path], progress: Progress = print) -> list[str]:
+        """Join this host's nodes to the channels whose genesis blocks another member shared."""
+        names = []
+        known = {c.name for c in self.consortium.channels}
+        for block in blocks:
+            name = block.name.removesuffix(".block")
+            if name not in known:
+                raise NetworkError(f"{block.name}: no channel {name!r} in consortium {self.consortium.name} "
+                                   f"(channels: {', '.join(sorted(known))})")
+            target = self.layout.channel_dir / f"{name}.block"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if block.resolve() != target.resolve():
+                shutil.copyfile(block, target)
+            names.append(name)
+        self._join_channels(progress, only=names)
+        return names
 
     def _chaincode_servers(self, progress: Progress) -> None:
-        ids = {}
-        for org in self.consortium.organizations:
+        ids = dict(self.package_ids)
+        for org in self.local_orgs:
             _, ids[org.code] = package(self.layout, self.consortium, org)
         self._save_state(package_ids=ids)
         self._start(self.chaincode_specs(), progress)
 
     def _deploy(self, progress: Progress) -> None:
+        """Install and approve for this host's organizations; commit where a majority approved."""
         lifecycle = Lifecycle(self.layout, self.consortium)
         ids = self.package_ids
-        for org in self.consortium.organizations:
+        for org in self.local_orgs:
             path, package_id = package(self.layout, self.consortium, org)
             lifecycle.install(org, path, package_id)
         for channel in self.consortium.channels:
-            if lifecycle.committed(channel):
+            mine = [o for o in channel.orgs if self.is_local(o)]
+            if not mine:
+                continue
+            committed = lifecycle.committed(channel, mine[0])
+            for org in mine:
+                lifecycle.approve(channel, org, ids[org.code], committed=committed)
+            if committed:
                 progress(f"  {channel.name}: already committed")
                 continue
-            for org in channel.orgs:
-                lifecycle.approve(channel, org, ids[org.code])
-            lifecycle.commit(channel)
+            approvals = lifecycle.approvals(channel, mine[0])
+            if sum(approvals.values()) * 2 <= len(channel.orgs):
+                progress(f"  {channel.name}: approved by {', '.join(k for k, v in approvals.items() if v)}; "
+                         f"waiting for a majority of {len(channel.orgs)} before commit")
+                continue
+            lifecycle.commit(channel, mine[0])
             progress(f"  {channel.name}: {self.consortium.chaincode_name} {self.consortium.chaincode_version} "
                      f"committed")
+
+    def deploy(self, progress: Progress = print) -> None:
+        """``org deploy``: chaincode for this host's organizations, then the registry if this is the
+        coordinator's host and the all-members channel has the chaincode."""
+        self._deploy(progress)
+        coordinator = self._registry_writer()
+        if self.is_local(coordinator):
+            lifecycle = Lifecycle(self.layout, self.consortium)
+            if lifecycle.committed(self.consortium.channels[0], coordinator):
+                self._bootstrap_registry(progress)
+            else:
+                progress(f"  registry: waiting for the chaincode on {self.consortium.channel}")
+        self._save_state(complete=True)
+
+    def _registry_writer(self) -> Organization:
+        c = self.consortium
+        return next((o for o in c.organizations if o.kind == "coordinator"), c.organizations[0])
 
     def _bootstrap_registry(self, progress: Progress) -> None:
         """Write members and rule parameters to the ledger, as the coordinator's admin (idempotent)."""
         c = self.consortium
-        org = next((o for o in c.organizations if o.kind == "coordinator"), c.organizations[0])
+        org = self._registry_writer()
         channel = c.channels[0]
         argument = json.dumps({"members": c.ledger_members(), "parameters": c.parameters},
                               sort_keys=True, separators=(",", ":"))
@@ -279,7 +414,7 @@ class Network:
         organizations' peers; until then Gateway submits fail with "no peer
         combination can satisfy the endorsement policy".
         """
-        for org in self.consortium.organizations:
+        for org in self.local_orgs:
             deadline = clock() + timeout
             while (reason := probe(admin_name(org))) is not None:
                 if clock() > deadline:
@@ -328,7 +463,7 @@ class Network:
         heights: dict[str, dict[str, int | None]] = {}
         for channel in self.consortium.channels:
             heights[channel.name] = {}
-            for org in channel.orgs:
+            for org in [o for o in channel.orgs if self.is_local(o)]:
                 for peer in org.peers:
                     heights[channel.name][peer.name] = self._height(peer, channel.name)
         return {"consortium": self.consortium.name, "consensus": self.consortium.consensus,

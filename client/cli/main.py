@@ -22,11 +22,13 @@ from client.cli.market_commands import market_group
 from client.cli.monitor_commands import GROUPS as MONITORING_GROUPS
 from client.cli.network_commands import network_group
 from client.cli.options import EcoledgerGroup, Globals, globals_of
+from client.cli.org_commands import channel_group, org_group
 from client.cli.permit_commands import permit_group
 from network.errors import NetworkError
 
 COMMAND_GROUPS = [network_group, identity_group, ledger_group, registry_group, enterprise_group, permit_group,
                   market_group, events_group, *MONITORING_GROUPS, credit_group]
+COMMAND_GROUPS += [org_group, channel_group]
 
 # Errors that mean "your request failed", not "ecoledger has a bug". The gateway's own
 # (GatewayError, WalletError) are looked up only once their module is loaded: an
