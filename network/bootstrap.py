@@ -389,6 +389,9 @@ class Network:
         """Write members and rule parameters to the ledger, as the coordinator's admin (idempotent)."""
         c = self.consortium
         org = self._registry_writer()
+        if self._state().get("registry_bootstrapped"):
+            progress(f"  {c.channel}: registry already written")
+            return
         channel = c.channels[0]
         argument = json.dumps({"members": c.ledger_members(), "parameters": c.parameters},
                               sort_keys=True, separators=(",", ":"))
@@ -403,6 +406,7 @@ class Network:
                         "-c", json.dumps({"Args": ["Registry:Bootstrap", argument]})],
                        env=nodes.peer_cli_env(self.layout, org.peers[0]), attempts=10, delay=3.0,
                        what="bootstrapping the consortium registry")
+        self._save_state(registry_bootstrapped=True)
         progress(f"  {len(c.organizations)} members and {len(c.parameters)} parameters on {channel.name}")
 
     def _wait_for_discovery(self, probe: DiscoveryProbe, progress: Progress, timeout: float = 180.0,

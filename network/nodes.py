@@ -97,10 +97,10 @@ def peer_spec(layout: Layout, peer: Peer) -> NodeSpec:
         "CORE_PEER_FILESYSTEMPATH": str(data / "production"),
         "CORE_LEDGER_SNAPSHOTS_ROOTDIR": str(data / "snapshots"),
         "CORE_OPERATIONS_LISTENADDRESS": peer.org.address(peer.operations_port),
-        # Every organization runs an ordering node, so each MSP appears in every channel's orderer
-        # section; a peer may then check another org's gossip message against a channel that org's
-        # peers are not on and drop it for a while. Frequent alive messages and quick reconnects make
-        # membership (and so discovery) converge in seconds instead of minutes.
+        # Cross-organization discovery once took 20-150 s after a restart because pair channels defined
+        # non-members' peer MSPs (their ordering nodes'); ordering nodes now have MSP ids of their own
+        # (Organization.orderer_msp_id), which removed that wait. Frequent alive messages and quick
+        # reconnects still let membership notice a restarted peer within seconds.
         "CORE_PEER_GOSSIP_ALIVETIMEINTERVAL": "1s",
         "CORE_PEER_GOSSIP_ALIVEEXPIRATIONTIMEOUT": "60s",
         "CORE_PEER_GOSSIP_RECONNECTINTERVAL": "5s",
