@@ -465,21 +465,25 @@ class Network:
             nodes_status.append({"name": spec.name, "kind": spec.kind, "pid": pid, "health": health,
                                  "ports": list(spec.ports)})
         heights: dict[str, dict[str, int | None]] = {}
+        hashes: dict[str, dict[str, str | None]] = {}
         for channel in self.consortium.channels:
-            heights[channel.name] = {}
+            heights[channel.name], hashes[channel.name] = {}, {}
             for org in [o for o in channel.orgs if self.is_local(o)]:
                 for peer in org.peers:
-                    heights[channel.name][peer.name] = self._height(peer, channel.name)
+                    info = self._chain_info(peer, channel.name)
+                    heights[channel.name][peer.name] = int(info["height"]) if info else None
+                    hashes[channel.name][peer.name] = str(info.get("currentBlockHash")) if info else None
         return {"consortium": self.consortium.name, "consensus": self.consortium.consensus,
                 "home": str(self.layout.root), "nodes": nodes_status, "heights": heights,
+                "block_hashes": hashes,
                 "chaincode": {"name": self.consortium.chaincode_name, "version": self.consortium.chaincode_version,
                               "package_ids": self.package_ids}}
 
-    def _height(self, peer: Any, channel: str) -> int | None:
+    def _chain_info(self, peer: Any, channel: str) -> dict[str, Any] | None:
         if self.processes.pid(peer.name) is None:
             return None
         try:
-            return int(channels.chain_info(self.layout, peer, channel)["height"])
+            return dict(channels.chain_info(self.layout, peer, channel))
         except Exception:
             return None
 

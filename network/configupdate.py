@@ -85,6 +85,16 @@ def _absolute(group_path: list[str], policy: str) -> str:
     return policy if policy.startswith("/") else "/" + "/".join([*group_path, policy])
 
 
+def added_organizations(update: dict[str, Any]) -> list[str]:
+    """Organizations (MSP groups) the update adds to the Application or Orderer group: a membership change."""
+    added = []
+    for section in ("Application", "Orderer"):
+        written = (update.get("write_set") or {}).get("groups", {}).get(section) or {}
+        read = (update.get("read_set") or {}).get("groups", {}).get(section) or {}
+        added += [name for name in (written.get("groups") or {}) if name not in (read.get("groups") or {})]
+    return sorted(added)
+
+
 # -- who must sign ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Verdict:

@@ -60,11 +60,32 @@ def propose(network: Any, channel: str, edit: cu.Edit, target: Path, code: str |
     return update
 
 
-def sign(network: Any, path: Path, code: str | None = None) -> list[str]:
-    """Sign the update at ``path`` as this host's admin (peer and ordering MSP); returns the MSPs signed as."""
+def member_roots(network: Any) -> dict[str, bytes]:
+    """Root certificate of every current member (its own MSP folder here, or its imported definition)."""
+    roots = {}
+    for org in network.consortium.organizations:
+        path = network.layout.org_dir(org) / "msp" / "cacerts" / "ca.pem"
+        if not path.exists():
+            raise NetworkError(f"no root certificate of {org.code} on this host; import its definition first")
+        roots[org.msp_id] = path.read_bytes()
+    return roots
+
+
+def sign(network: Any, path: Path, code: str | None = None, decision: Path | None = None) -> list[str]:
+    """Sign the update at ``path`` as this host's admin (peer and ordering MSP); returns the MSPs signed as.
+
+    An update that adds an organization is signed only with an adopted decision holding its hash."""
+    from network.decisions import Decision, require_adopted
+
     org = signing_org(network, code)
     update = cu.UpdateFile.load(path)
     _channel(network, update.channel)
+    added = cu.added_organizations(update.update_document())
+    if added and decision is None:
+        raise NetworkError(f"this update admits {', '.join(added)}: sign it only with the members' adopted "
+                           f"decision (--decision FILE)")
+    if decision is not None:
+        require_adopted(Decision.load(decision), update.digest, member_roots(network), network.consortium.name)
     already = {m for m, _ in update.signatures()}
     signed = []
     for msp_id in (org.msp_id, org.orderer_msp_id):
@@ -92,6 +113,32 @@ def status(network: Any, path: Path, code: str | None = None) -> dict[str, Any]:
                          for v in verdicts],
             "ready": all(v.satisfied for v in verdicts), "_config": config, "_update": update,
             "_verdicts": verdicts}
+
+
+def decide(network: Any, subject: str, updates: list[Path], target: Path) -> Any:
+    """A new, unsigned decision authorising ``updates``."""
+    from network.decisions import Decision
+
+    decision = Decision(network.consortium.name, subject, sorted(cu.UpdateFile.load(p).digest for p in updates))
+    decision.save(target)
+    return decision
+
+
+def sign_decision(network: Any, path: Path, code: str | None = None) -> dict[str, Any]:
+    """Sign a decision as this host's admin; returns whether it is now adopted, and who signed."""
+    from network.decisions import Decision
+
+    org = signing_org(network, code)
+    decision = Decision.load(path)
+    if decision.consortium != network.consortium.name:
+        raise NetworkError(f"the decision is for consortium {decision.consortium!r}, not {network.consortium.name!r}")
+    admin = network.layout.admin_dir(org) / "msp"
+    added = decision.sign(org.msp_id, (admin / "signcerts" / "cert.pem").read_bytes(),
+                          (admin / "keystore" / "key.pem").read_bytes())
+    decision.save(path)
+    adopted, signed, missing = decision.adoption(member_roots(network))
+    return {"subject": decision.subject, "signed_now": added, "adopted": adopted, "signed_by": signed,
+            "not_signed_by": missing}
 
 
 def submit(network: Any, path: Path, code: str | None = None) -> dict[str, Any]:

@@ -157,12 +157,14 @@ def propose(app: AppContext, channel: str, batch_timeout: str, output: Path, cod
 @channel_group.command("sign")
 @click.argument("update", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--org", "code", help="The signing organization (default: the one this host runs).")
+@click.option("--decision", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The members' adopted decision holding this update (required to admit an organization).")
 @pass_app
-def sign(app: AppContext, update: Path, code: str | None) -> None:
+def sign(app: AppContext, update: Path, code: str | None, decision: Path | None) -> None:
     """Add this host's admin's signature to the update file UPDATE."""
     from network.governance import sign as add
 
-    signed = add(app.network, update, code)
+    signed = add(app.network, update, code, decision)
     record({"update": str(update), "signed_as": ", ".join(signed) or "(already signed)"}, app.as_json)
 
 
@@ -193,3 +195,29 @@ def submit(app: AppContext, update: Path) -> None:
     state = send(app.network, update)
     record({"channel": state["channel"], "change": state["description"], "submitted": True,
             "signed_by": ", ".join(state["signed_by"])}, app.as_json)
+
+
+@channel_group.command("decide")
+@click.argument("updates", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--subject", required=True, help="What the members decide, e.g. 'admit SD'.")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def decide(app: AppContext, updates: tuple[Path, ...], subject: str, output: Path) -> None:
+    """Write a decision authorising the update files UPDATES, for the member admins to sign."""
+    from network.governance import decide as make
+
+    decision = make(app.network, subject, list(updates), output)
+    record({"decision": str(output), "subject": subject, "updates": ", ".join(decision.updates)}, app.as_json)
+
+
+@channel_group.command("sign-decision")
+@click.argument("decision", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--org", "code", help="The signing organization (default: the one this host runs).")
+@pass_app
+def sign_decision(app: AppContext, decision: Path, code: str | None) -> None:
+    """Sign DECISION as this host's admin; it is adopted once a majority of members signed."""
+    from network.governance import sign_decision as add
+
+    state = add(app.network, decision, code)
+    record({"subject": state["subject"], "adopted": state["adopted"], "signed_by": ", ".join(state["signed_by"]),
+            "not_signed_by": ", ".join(state["not_signed_by"])}, app.as_json)

@@ -198,3 +198,44 @@ def test_a_channel_update_is_submitted_only_once_a_majority_of_admins_signed(run
             break
         time.sleep(1)
     assert "changes nothing" in result.stderr
+
+
+def _chain(cluster: Cluster, code: str, channel: str = "ecoledger") -> tuple[int | None, str | None]:
+    """Height and current block hash of the host's own peer."""
+    status = cluster.json(code, "network", "status")
+    peer = f"peer0.{code.lower()}.ecoledger"
+    return status["heights"][channel][peer], status["block_hashes"][channel][peer]
+
+
+def test_a_cut_off_host_falls_behind_while_the_others_commit_then_catches_up(running: Cluster) -> None:
+    """HB's link goes down while the coordinator keeps submitting: BJ, TJ and CO (3 of 4 ordering nodes,
+    3 of 4 endorsing organizations) keep committing; once the link is back HB catches up and every
+    peer holds the same blocks, the last acknowledged write included."""
+    acknowledged: list[tuple[int, int]] = []
+    before, _ = _chain(running, "HB")
+    running.hosts.cut("HB")
+    try:
+        value, deadline = 500, time.monotonic() + 240
+        while len(acknowledged) < 4 and time.monotonic() < deadline:
+            result = running.run("CO", "--as", "admin-co", "--json", "registry", "set-parameter",
+                                 "credit_window_days", str(value), timeout=120)
+            if result.returncode == 0:
+                acknowledged.append((value, json.loads(result.stdout)["block"]))
+                value += 1
+            else:
+                time.sleep(2)
+        assert len(acknowledged) >= 4, f"only {len(acknowledged)} writes committed while HB was cut off"
+        isolated, _ = _chain(running, "HB")
+        assert isolated == before, "HB's peer received blocks although its host was cut off"
+    finally:
+        running.hosts.heal("HB")
+    last_block = acknowledged[-1][1]
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        chains = {code: _chain(running, code) for code in CODES}
+        if len(set(chains.values())) == 1 and chains["HB"][0] is not None and chains["HB"][0] > last_block:
+            break
+        time.sleep(3)
+    assert len(set(chains.values())) == 1, f"peers disagree after the heal: {chains}"
+    assert chains["HB"][0] > last_block
+    assert _parameters(running, "HB")["credit_window_days"] == acknowledged[-1][0]

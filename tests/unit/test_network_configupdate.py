@@ -106,6 +106,8 @@ def test_a_new_organization_is_authorised_by_its_parent_group_version_bump() -> 
     application = update["write_set"]["groups"]["Application"]
     assert application["version"] == "2" and application["groups"]["SDMSP"]["version"] == "0"
     assert cu.changes(config, update) == [cu.Change("/Channel/Application", "group", "/Channel/Application/Admins")]
+    assert cu.added_organizations(update) == ["SDMSP"]
+    assert cu.added_organizations(_update(config, cu.set_batch_timeout("2s"))) == []
 
 
 @needs_tools
