@@ -226,3 +226,35 @@ def test_a_file_that_is_not_an_update_is_refused(tmp_path: Path) -> None:
     path.write_text('{"hello": 1}')
     with pytest.raises(NetworkError, match="not a channel update file"):
         cu.UpdateFile.load(path)
+
+
+@needs_tools
+def test_an_admin_signs_an_admission_only_with_an_adopted_decision_holding_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from network import config
+    from network.bootstrap import Network
+    from network.governance import sign
+
+    monkeypatch.setenv("ECOLEDGER_HOME", str(tmp_path / "home"))
+    network = Network(config.load("jingjinji"), local=["BJ"])
+
+    def add(c: dict[str, Any]) -> str:
+        c["channel_group"]["groups"]["Application"]["groups"]["SDMSP"] = _org("SDMSP", True)
+        return "admit SD"
+
+    path = tmp_path / "admit.update.json"
+    cu.propose("ecoledger", channel_config(), add).save(path)
+    with pytest.raises(NetworkError, match=r"this update admits SDMSP: sign it only with the members' adopted "
+                                           r"decision \(--decision FILE\)"):
+        sign(network, path)
+    other = tmp_path / "other.decision.json"
+    from network.decisions import Decision
+
+    Decision("jingjinji", "admit SD", ["00" * 32]).save(other)
+    for org in network.consortium.organizations:  # every member's root, as imported definitions leave them
+        root = network.layout.org_dir(org) / "msp" / "cacerts" / "ca.pem"
+        root.parent.mkdir(parents=True)
+        root.write_text("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n")
+    with pytest.raises(NetworkError, match="does not hold this update"):
+        sign(network, path, decision=other)
+    assert cu.UpdateFile.load(path).signatures() == []
