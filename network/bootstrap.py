@@ -364,7 +364,7 @@ class Network:
                 progress(f"  {channel.name}: approved by {', '.join(k for k, v in approvals.items() if v)}; "
                          f"waiting for a majority of {len(channel.orgs)} before commit")
                 continue
-            lifecycle.commit(channel, mine[0])
+            lifecycle.commit(channel, mine[0], [o for o in channel.orgs if approvals.get(o.msp_id)])
             progress(f"  {channel.name}: {self.consortium.chaincode_name} {self.consortium.chaincode_version} "
                      f"committed")
 

@@ -161,10 +161,13 @@ class Lifecycle:
                     *self._definition_args(channel), "--package-id", package_id], org,
                    f"approving chaincode for {org.msp_id} on {channel.name}", retry=True)
 
-    def commit(self, channel: Channel, org: Organization | None = None) -> None:
+    def commit(self, channel: Channel, org: Organization | None = None,
+               endorsers: "list[Organization] | None" = None) -> None:
+        """Commit as ``org``, endorsed by ``endorsers`` (default: every member; a member that has not
+        approved yet refuses to endorse the commit, so pass the ones that did)."""
         org = org or channel.orgs[0]
         targets: list[str] = []
-        for member in channel.orgs:
+        for member in endorsers or channel.orgs:
             peer = member.peers[0]
             targets += ["--peerAddresses", peer.address,
                         "--tlsRootCertFiles", str(self.layout.peer_dir(peer) / "tls" / "ca.crt")]
