@@ -40,6 +40,9 @@ from network.profiles import write_profiles
 
 Progress = Callable[[str], None]
 
+LAYOUT_VERSION = 2
+"""2: ordering nodes have MSP ids of their own (``<CODE>OrdererMSP``)."""
+
 DiscoveryProbe = Callable[[str], "str | None"]
 """Asks once, as wallet identity ``name`` (an organization's admin), whether its
 organization's Gateway can gather a majority of endorsements right now.
@@ -285,10 +288,20 @@ class Network:
             progress(f"  {org.msp_id}: orderer, {len(org.peers)} peer(s), admin, chaincode server identities")
 
     def _channel_artifacts(self) -> None:
+        self._check_layout_version()
         nodes.write_node_configs(self.layout)
         write_configtx(self.layout, self.consortium)
         for channel in self.consortium.channels:
             genesis_block(self.layout, channel)
+        self._save_state(layout_version=LAYOUT_VERSION)
+
+    def _check_layout_version(self) -> None:
+        """Channels made before ordering nodes had MSP ids of their own cannot be served by today's nodes."""
+        made = any((self.layout.channel_dir / f"{c.name}.block").exists() for c in self.consortium.channels)
+        if made and self._state().get("layout_version", 1) < LAYOUT_VERSION:
+            raise NetworkError(f"the channels of {self.consortium.name} were created by an older ecoledger (ordering "
+                               f"nodes shared their organization's MSP id); run 'ecoledger network down --purge' "
+                               f"and bring it up again")
 
     def create_channels(self, progress: Progress = print) -> list[Path]:
         """Genesis blocks of every channel, from the members' public definitions (this host's own and the

@@ -160,3 +160,13 @@ def test_a_host_runs_only_its_own_organizations_nodes(tmp_path: Path, monkeypatc
         Network(consortium).up(progress=lambda m: None)
     with pytest.raises(NetworkError, match="cannot create the channels: no definition of BJ, TJ, HB, CO on this host"):
         Network(consortium).create_channels(progress=lambda m: None)
+
+
+def test_channels_made_by_the_older_layout_ask_for_a_purge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ECOLEDGER_HOME", str(tmp_path))
+    net = Network(config.load("jingjinji"))
+    (net.layout.channel_dir).mkdir(parents=True)
+    (net.layout.channel_dir / "ecoledger.block").write_bytes(b"old")
+    net.layout.state_file.write_text(json.dumps({"complete": True}))
+    with pytest.raises(NetworkError, match="created by an older ecoledger .* network down --purge"):
+        net._channel_artifacts()
