@@ -318,12 +318,12 @@ class Network:
             progress(f"  {block}")
         return blocks
 
-    def _join_channels(self, progress: Progress, only: "list[str] | None" = None) -> None:
+    def _join_channels(self, progress: Progress, only: "list[str] | None" = None, peers_only: bool = False) -> None:
         """This host's ordering nodes join every channel, its peers the channels of their organization."""
         for channel in self.consortium.channels:
             if only is not None and channel.name not in only:
                 continue
-            for org in self.local_orgs:
+            for org in self.local_orgs if not peers_only else ():
                 channels.join_orderer(self.layout, org, channel)
             for org in channel.orgs:
                 if self.is_local(org):
@@ -331,8 +331,9 @@ class Network:
                         channels.join_peer(self.layout, peer, channel)
             progress(f"  {channel.name}: joined by " + ", ".join(o.code for o in self.local_orgs))
 
-    def join_channels(self, blocks: list[Path], progress: Progress = print) -> list[str]:
-        """Join this host's nodes to the channels whose genesis blocks another member shared."""
+    def join_channels(self, blocks: list[Path], progress: Progress = print, peers_only: bool = False) -> list[str]:
+        """Join this host's nodes to the channels whose genesis blocks another member shared (``peers_only``:
+        an admitted organization whose ordering node is not a consenter of these channels)."""
         names = []
         known = {c.name for c in self.consortium.channels}
         for block in blocks:
@@ -345,7 +346,7 @@ class Network:
             if block.resolve() != target.resolve():
                 shutil.copyfile(block, target)
             names.append(name)
-        self._join_channels(progress, only=names)
+        self._join_channels(progress, only=names, peers_only=peers_only)
         return names
 
     def _chaincode_servers(self, progress: Progress) -> None:

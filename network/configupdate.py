@@ -329,6 +329,19 @@ def set_batch_timeout(timeout: str) -> Edit:
     return edit
 
 
+def admit_organization(definition: dict[str, Any]) -> Edit:
+    """Add an organization (its exported definition) as an application member of the channel."""
+    from network.members import application_group
+
+    def edit(config: dict[str, Any]) -> str:
+        groups = config["channel_group"]["groups"]["Application"]["groups"]
+        if definition["msp_id"] in groups:
+            raise NetworkError(f"{definition['msp_id']} is already a member of this channel")
+        groups[definition["msp_id"]] = application_group(definition)
+        return f"admit {definition['code']} ({definition['msp_id']}) as an application member"
+    return edit
+
+
 def propose(channel: str, config: dict[str, Any], edit: Edit) -> UpdateFile:
     """An unsigned update file for ``edit`` applied to ``config``."""
     import copy

@@ -133,3 +133,40 @@ def missing_definitions(layout: Layout, consortium: Consortium) -> list[str]:
         if not all(p.exists() for p in needed):
             missing.append(org.code)
     return missing
+
+
+def _signature_policy(msp_id: str, role: str) -> dict[str, Any]:
+    return {"mod_policy": "Admins", "version": "0", "policy": {"type": 1, "value": {
+        "identities": [{"principal": {"msp_identifier": msp_id, "role": role}, "principal_classification": "ROLE"}],
+        "rule": {"n_out_of": {"n": 1, "rules": [{"signed_by": 0}]}}, "version": 0}}}
+
+
+def application_group(document: dict[str, Any]) -> dict[str, Any]:
+    """The organization as a channel's application member (decoded ConfigGroup, as configtxlator reads it),
+    built from its exported definition: MSP with NodeOUs, the usual four policies, its anchor peer."""
+    import base64
+
+    check_public(document)
+    msp_id = document["msp_id"]
+
+    def b64(pem: str) -> str:
+        return base64.b64encode(pem.encode()).decode()
+
+    root = b64(document["msp"]["root_cert"])
+
+    def ou(name: str) -> dict[str, str]:
+        return {"certificate": root, "organizational_unit_identifier": name}
+
+    msp = {"name": msp_id, "root_certs": [root], "tls_root_certs": [b64(document["msp"]["tls_root_cert"])],
+           "intermediate_certs": [], "admins": [], "revocation_list": [], "organizational_unit_identifiers": [],
+           "tls_intermediate_certs": [],
+           "crypto_config": {"identity_identifier_hash_function": "SHA256", "signature_hash_family": "SHA2"},
+           "fabric_node_ous": {"enable": True, "client_ou_identifier": ou("client"), "peer_ou_identifier": ou("peer"),
+                               "admin_ou_identifier": ou("admin"), "orderer_ou_identifier": ou("orderer")}}
+    return {"groups": {}, "mod_policy": "Admins", "version": "0",
+            "policies": {"Admins": _signature_policy(msp_id, "ADMIN"), "Readers": _signature_policy(msp_id, "MEMBER"),
+                         "Writers": _signature_policy(msp_id, "MEMBER"),
+                         "Endorsement": _signature_policy(msp_id, "PEER")},
+            "values": {"MSP": {"mod_policy": "Admins", "version": "0", "value": {"type": 0, "config": msp}},
+                       "AnchorPeers": {"mod_policy": "Admins", "version": "0",
+                                       "value": {"anchor_peers": list(document.get("anchor_peers") or [])}}}}

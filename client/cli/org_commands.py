@@ -122,24 +122,29 @@ def create(app: AppContext, out_dir: Path | None) -> None:
 
 @channel_group.command("join")
 @click.argument("blocks", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--peers-only", is_flag=True,
+              help="Join only the peers (an admitted organization whose ordering node is not a consenter).")
 @pass_app
-def join(app: AppContext, blocks: tuple[Path, ...]) -> None:
+def join(app: AppContext, blocks: tuple[Path, ...], peers_only: bool) -> None:
     """Join this host's ordering node and peers to the channels of these genesis blocks."""
     net = app.network
     with steps("channel join") as progress:
-        names = net.join_channels(list(blocks), progress)
+        names = net.join_channels(list(blocks), progress, peers_only=peers_only)
     net.write_profiles(lambda m: None)
     record({"joined": ", ".join(names)}, app.as_json)
 
 
 @channel_group.command("propose")
 @click.argument("channel")
-@click.option("--batch-timeout", required=True, help="New ordering batch timeout, e.g. 1s or 250ms.")
+@click.option("--batch-timeout", help="New ordering batch timeout, e.g. 1s or 250ms.")
+@click.option("--admit", "admit", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Admit the organization of this exported definition (org export) as an application member.")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the update file.")
 @click.option("--org", "code", help="The proposing organization (default: the one this host runs).")
 @pass_app
-def propose(app: AppContext, channel: str, batch_timeout: str, output: Path, code: str | None) -> None:
+def propose(app: AppContext, channel: str, batch_timeout: str | None, admit: Path | None, output: Path,
+            code: str | None) -> None:
     """Write an unsigned update file for CHANNEL (the admins then sign it in turn)."""
     import re
 
@@ -147,9 +152,20 @@ def propose(app: AppContext, channel: str, batch_timeout: str, output: Path, cod
     from network.errors import NetworkError
     from network.governance import propose as make
 
-    if not re.fullmatch(r"\d+(ms|s|m)", batch_timeout):
-        raise NetworkError(f"--batch-timeout {batch_timeout!r}: give a duration such as 500ms, 2s or 1m")
-    update = make(app.network, channel, configupdate.set_batch_timeout(batch_timeout), output, code)
+    if (batch_timeout is None) == (admit is None):
+        raise NetworkError("say what the update changes: --batch-timeout DURATION or --admit DEFINITION.json")
+    if admit is not None:
+        try:
+            definition = json.loads(admit.read_text(encoding="utf-8"))
+            definition["msp_id"], definition["code"], definition["msp"]
+        except (ValueError, KeyError, TypeError):
+            raise NetworkError(f"{admit}: not an organization definition (made by 'ecoledger org export')") from None
+        edit = configupdate.admit_organization(definition)
+    else:
+        if not re.fullmatch(r"\d+(ms|s|m)", str(batch_timeout)):
+            raise NetworkError(f"--batch-timeout {batch_timeout!r}: give a duration such as 500ms, 2s or 1m")
+        edit = configupdate.set_batch_timeout(str(batch_timeout))
+    update = make(app.network, channel, edit, output, code)
     record({"update": str(output), "channel": channel, "change": update.description, "digest": update.digest},
            app.as_json)
 

@@ -239,3 +239,51 @@ def test_a_cut_off_host_falls_behind_while_the_others_commit_then_catches_up(run
     assert len(set(chains.values())) == 1, f"peers disagree after the heal: {chains}"
     assert chains["HB"][0] > last_block
     assert _parameters(running, "HB")["credit_window_days"] == acknowledged[-1][0]
+
+
+def test_a_fifth_region_is_admitted_by_an_adopted_decision_and_its_peer_holds_the_same_blocks(
+        running: Cluster) -> None:
+    """山东 (SD) inits on its own new host; the members record a decision (a majority of admins signs it),
+    then sign the update that adds SD's MSP to the all-members channel, which each admin's tool does only
+    for an update the adopted decision holds; SD's peer joins and holds the same blocks as everyone."""
+    sd = running.hosts.add("SD", len(CODES))
+    data = yaml.safe_load(running.file.read_text())
+    data["organizations"].append({"code": "SD", "name": "Shandong", "local_name": "山东", "kind": "region",
+                                  "host": sd.address})
+    sd_file = running.shared / "jjj-hosts-with-sd.yaml"
+    sd_file.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    running.ok("SD", "org", "init", "--org", "SD", "--consortium", str(sd_file))
+    definition = running.shared / "sd.org.json"
+    definition.write_text(running.ok("SD", "org", "export"))
+    assert "PRIVATE KEY" not in definition.read_text()
+
+    update = running.shared / "admit-sd.update.json"
+    running.ok("BJ", "channel", "propose", "ecoledger", "--admit", str(definition), "-o", str(update))
+    assert "admits SDMSP: sign it only with the members' adopted decision" in running.fails(
+        "BJ", "channel", "sign", str(update))
+    decision = running.shared / "admit-sd.decision.json"
+    running.ok("BJ", "channel", "decide", str(update), "--subject", "admit SD", "-o", str(decision))
+    running.ok("BJ", "channel", "sign-decision", str(decision))
+    running.ok("TJ", "channel", "sign-decision", str(decision))
+    error = running.fails("TJ", "channel", "sign", str(update), "--decision", str(decision))
+    assert "'admit SD' is not adopted: a majority of the 4 members must sign it; signed by BJMSP, TJMSP; " \
+           "not signed by COMSP, HBMSP" in error
+    adopted = running.json("HB", "channel", "sign-decision", str(decision))
+    assert adopted["adopted"] is True
+    running.ok("BJ", "channel", "sign", str(update), "--decision", str(decision))
+    running.ok("TJ", "channel", "sign", str(update), "--decision", str(decision))
+    error = running.fails("CO", "channel", "submit", str(update))
+    assert "/Channel/Application/Admins needs MAJORITY Admins (3 of 4)" in error
+    running.ok("HB", "channel", "sign", str(update), "--decision", str(decision))
+    running.ok("CO", "channel", "submit", str(update))
+
+    running.ok("SD", "channel", "join", "--peers-only", str(running.shared / "blocks" / "ecoledger.block"))
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        ours, theirs = _chain(running, "SD"), _chain(running, "CO")
+        if ours == theirs:
+            break
+        time.sleep(3)
+    assert ours == theirs, f"SD's peer {ours} vs CO's {theirs}"
+    status = running.json("SD", "network", "status")
+    assert {n["name"] for n in status["nodes"]} >= {"peer0.sd.ecoledger", "ca.sd.ecoledger"}

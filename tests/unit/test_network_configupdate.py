@@ -258,3 +258,29 @@ def test_an_admin_signs_an_admission_only_with_an_adopted_decision_holding_it(
     with pytest.raises(NetworkError, match="does not hold this update"):
         sign(network, path, decision=other)
     assert cu.UpdateFile.load(path).signatures() == []
+
+
+@needs_tools
+def test_admitting_an_organization_from_its_exported_definition_adds_its_application_group() -> None:
+    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    definition = {"code": "SD", "msp_id": "SDMSP", "msp": {"root_cert": pem, "tls_root_cert": pem, "node_ous": ""},
+                  "anchor_peers": [{"host": "10.77.0.6", "port": 21090}]}
+    config = channel_config()
+    update = _update(config, cu.admit_organization(definition))
+    group = update["write_set"]["groups"]["Application"]["groups"]["SDMSP"]
+    assert group["values"]["AnchorPeers"]["value"] == {"anchor_peers": [{"host": "10.77.0.6", "port": 21090}]}
+    assert group["values"]["MSP"]["value"]["config"]["name"] == "SDMSP"
+    assert group["values"]["MSP"]["value"]["config"]["fabric_node_ous"]["enable"] is True
+    assert sorted(group["policies"]) == ["Admins", "Endorsement", "Readers", "Writers"]
+    assert cu.added_organizations(update) == ["SDMSP"]
+    verdicts = cu.check(config, update, _admins("BJ", "TJ") | _admins("BJ", "TJ", orderer=True))
+    assert [(v.policy, v.satisfied) for v in verdicts] == [("/Channel/Application/Admins", False)]
+    assert cu.check(config, update, _admins("BJ", "TJ", "HB"))[0].satisfied
+    with pytest.raises(NetworkError, match="SDMSP is already a member"):
+        cu.admit_organization(definition)(_applied(config, update))
+
+
+def _applied(config: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    done = copy.deepcopy(config)
+    done["channel_group"]["groups"]["Application"]["groups"]["SDMSP"] = {}
+    return done
