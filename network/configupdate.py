@@ -250,12 +250,10 @@ class UpdateFile:
 
     @property
     def digest(self) -> str:
-        """Hash of the ConfigUpdate itself (what every admin signs; unchanged by signatures)."""
-        return hashlib.sha256(self.config_update_bytes()).hexdigest()
-
-    def config_update_bytes(self) -> bytes:
-        document = decode("common.Envelope", self.envelope)
-        return encode("common.ConfigUpdate", document["payload"]["data"]["config_update"])
+        """Hash of the ConfigUpdate itself, unchanged by signatures: of its decoded form as canonical JSON
+        (re-encoding protobuf maps is not byte-stable, so the bytes themselves are no reliable key)."""
+        canonical = json.dumps(self.update_document(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
 
     def update_document(self) -> dict[str, Any]:
         return decode("common.Envelope", self.envelope)["payload"]["data"]["config_update"]
