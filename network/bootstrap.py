@@ -212,7 +212,6 @@ class Network:
             report.package_ids = self.package_ids
             report.already_running = True
             return report
-        c = self.consortium
 
         def phase(name: str, action: Callable[[], None]) -> None:
             progress(f"[{name}]")
