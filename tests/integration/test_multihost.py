@@ -287,3 +287,38 @@ def test_a_fifth_region_is_admitted_by_an_adopted_decision_and_its_peer_holds_th
     assert ours == theirs, f"SD's peer {ours} vs CO's {theirs}"
     status = running.json("SD", "network", "status")
     assert {n["name"] for n in status["nodes"]} >= {"peer0.sd.ecoledger", "ca.sd.ecoledger"}
+
+
+def test_with_two_ordering_nodes_down_nothing_is_ordered_and_ordering_resumes_when_one_returns(
+        running: Cluster) -> None:
+    """BFT with 4 consenters tolerates one fault: with TJ's and HB's ordering nodes stopped no block is
+    cut (and no peer forks); once TJ's returns, writes commit again and every peer holds the same blocks."""
+    before = {code: _chain(running, code) for code in CODES}
+    assert len(set(before.values())) == 1, before
+    running.ok("TJ", "network", "stop-node", "orderer.tj")
+    running.ok("HB", "network", "stop-node", "orderer.hb")
+    try:
+        stalled = running.run("CO", "--as", "admin-co", "registry", "set-parameter", "credit_window_days", "700",
+                              timeout=180)
+        assert stalled.returncode != 0, "a write committed with only 2 of 4 ordering nodes"
+        during = {code: _chain(running, code) for code in CODES}
+        assert during == before, f"blocks were cut without a BFT quorum: {during} vs {before}"
+    finally:
+        running.ok("TJ", "network", "start-node", "orderer.tj")
+    deadline, result = time.monotonic() + 240, None
+    while time.monotonic() < deadline:
+        result = running.run("CO", "--as", "admin-co", "--json", "registry", "set-parameter", "credit_window_days",
+                             "701", timeout=120)
+        if result.returncode == 0:
+            break
+        time.sleep(5)
+    assert result is not None and result.returncode == 0, result.stderr if result else "no attempt"
+    running.ok("HB", "network", "start-node", "orderer.hb")
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        chains = {code: _chain(running, code) for code in CODES}
+        if len(set(chains.values())) == 1:
+            break
+        time.sleep(3)
+    assert len(set(chains.values())) == 1, f"peers disagree after ordering resumed: {chains}"
+    assert _parameters(running, "BJ")["credit_window_days"] == 701
