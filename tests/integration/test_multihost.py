@@ -298,9 +298,12 @@ def test_with_two_ordering_nodes_down_nothing_is_ordered_and_ordering_resumes_wh
     running.ok("TJ", "network", "stop-node", "orderer.tj")
     running.ok("HB", "network", "stop-node", "orderer.hb")
     try:
-        stalled = running.run("CO", "--as", "admin-co", "registry", "set-parameter", "credit_window_days", "700",
-                              timeout=180)
-        assert stalled.returncode != 0, "a write committed with only 2 of 4 ordering nodes"
+        try:
+            stalled = running.run("CO", "--as", "admin-co", "registry", "set-parameter", "credit_window_days",
+                                  "700", timeout=150)
+            assert stalled.returncode != 0, "a write committed with only 2 of 4 ordering nodes"
+        except subprocess.TimeoutExpired:
+            pass  # still waiting for its commit: not acknowledged either
         during = {code: _chain(running, code) for code in CODES}
         assert during == before, f"blocks were cut without a BFT quorum: {during} vs {before}"
     finally:
