@@ -207,6 +207,16 @@ def _chain(cluster: Cluster, code: str, channel: str = "ecoledger") -> tuple[int
     return status["heights"][channel][peer], status["block_hashes"][channel][peer]
 
 
+def _converged(cluster: Cluster, timeout: float = 180) -> dict[str, tuple[int | None, str | None]]:
+    """Every member's (height, hash) once they agree, or as they stand at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        chains = {code: _chain(cluster, code) for code in CODES}
+        if len(set(chains.values())) == 1 or time.monotonic() > deadline:
+            return chains
+        time.sleep(3)
+
+
 def test_a_cut_off_host_falls_behind_while_the_others_commit_then_catches_up(running: Cluster) -> None:
     """HB's link goes down while the coordinator keeps submitting: BJ, TJ and CO (3 of 4 ordering nodes,
     3 of 4 endorsing organizations) keep committing; once the link is back HB catches up and every
@@ -293,8 +303,8 @@ def test_with_two_ordering_nodes_down_nothing_is_ordered_and_ordering_resumes_wh
         running: Cluster) -> None:
     """BFT with 4 consenters tolerates one fault: with TJ's and HB's ordering nodes stopped no block is
     cut (and no peer forks); once TJ's returns, writes commit again and every peer holds the same blocks."""
-    before = {code: _chain(running, code) for code in CODES}
-    assert len(set(before.values())) == 1, before
+    before = _converged(running)
+    assert len(set(before.values())) == 1, f"peers disagree before the test: {before}"
     running.ok("TJ", "network", "stop-node", "orderer.tj")
     running.ok("HB", "network", "stop-node", "orderer.hb")
     try:
@@ -317,11 +327,6 @@ def test_with_two_ordering_nodes_down_nothing_is_ordered_and_ordering_resumes_wh
         time.sleep(5)
     assert result is not None and result.returncode == 0, result.stderr if result else "no attempt"
     running.ok("HB", "network", "start-node", "orderer.hb")
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        chains = {code: _chain(running, code) for code in CODES}
-        if len(set(chains.values())) == 1:
-            break
-        time.sleep(3)
+    chains = _converged(running)
     assert len(set(chains.values())) == 1, f"peers disagree after ordering resumed: {chains}"
     assert _parameters(running, "BJ")["credit_window_days"] == 701
