@@ -29,7 +29,7 @@ import yaml
 from network import binaries, channels, config, nodes
 from network.ca import OrgCA
 from network.commands import run_with_retry
-from network.config import Consortium
+from network.config import Consortium, Organization
 from network.configtx import genesis_block, write_configtx
 from network.errors import NetworkError
 from network.layout import Layout
@@ -39,6 +39,9 @@ from network.processes import NodeSpec, ProcessTable, is_healthy, readiness
 from network.profiles import write_profiles
 
 Progress = Callable[[str], None]
+
+LAYOUT_VERSION = 2
+"""2: ordering nodes have MSP ids of their own (``<CODE>OrdererMSP``)."""
 
 DiscoveryProbe = Callable[[str], "str | None"]
 """Asks once, as wallet identity ``name`` (an organization's admin), whether its
@@ -75,12 +78,47 @@ def resolve(consortium_file: str | None = None, base_port: int | None = None,
     return fresh
 
 
+def host_file(home: Path) -> Path:
+    """Which organizations this home runs (absent: all of them, the one-machine quick start)."""
+    return home / "host.json"
+
+
 class Network:
-    def __init__(self, consortium: Consortium) -> None:
+    """The part of a consortium this home runs: every organization (``network up`` on one machine), or
+    only the organization(s) whose host this is (``org init``), the others known by their exported
+    public definitions (:mod:`network.members`)."""
+
+    def __init__(self, consortium: Consortium, local: "list[str] | tuple[str, ...] | None" = None) -> None:
         self.consortium = consortium
         self.layout = Layout.of(consortium)
         self.processes = ProcessTable(self.layout.run_dir)
-        self.cas = {o.code: OrgCA(o, self.layout.org_dir(o)) for o in consortium.organizations}
+        saved = host_file(self.layout.root)
+        if local is None and saved.exists():
+            local = json.loads(saved.read_text())["organizations"]
+        codes = {consortium.org(code).code for code in local} if local is not None else None
+        self.local_orgs = tuple(o for o in consortium.organizations if codes is None or o.code in codes)
+        self.cas = {o.code: OrgCA(o, self.layout.org_dir(o)) for o in self.local_orgs}
+
+    @property
+    def single_machine(self) -> bool:
+        return len(self.local_orgs) == len(self.consortium.organizations)
+
+    def is_local(self, org: Organization) -> bool:
+        return any(o.code == org.code for o in self.local_orgs)
+
+    def _save_host(self) -> None:
+        target = host_file(self.layout.root)
+        codes = [o.code for o in self.local_orgs]
+        if self.single_machine and not target.exists():
+            return
+        if target.exists():
+            saved = json.loads(target.read_text())["organizations"]
+            if saved != codes:
+                raise NetworkError(f"this home already runs {', '.join(saved)} of {self.consortium.name}; "
+                                   f"use another ECOLEDGER_HOME for {', '.join(codes)}")
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps({"organizations": codes}))
 
     # -- state ---------------------------------------------------------------
     def _state(self) -> dict[str, Any]:
@@ -102,7 +140,8 @@ class Network:
             "name": c.name, "description": c.description, "consensus": c.consensus, "base_port": c.base_port,
             "peers_per_org": c.organizations[0].peer_count, "channel": c.channel, "pair_channels": c.pair_channels,
             "chaincode": {"name": c.chaincode_name, "version": c.chaincode_version},
-            "organizations": [{"code": o.code, "name": o.name, "local_name": o.local_name, "kind": o.kind}
+            "organizations": [{"code": o.code, "name": o.name, "local_name": o.local_name, "kind": o.kind,
+                               **({"host": o.host} if o.host != "127.0.0.1" else {})}
                               for o in c.organizations],
             "parameters": c.parameters,
         }
@@ -120,7 +159,7 @@ class Network:
         return self.layout.wallet_dir
 
     def write_profiles(self, progress: Progress = print) -> None:
-        written = write_profiles(self.layout, self.consortium)
+        written = write_profiles(self.layout, self.consortium, orgs=self.local_orgs)
         changed = [p.name for p, fresh in written.items() if fresh]
         progress(f"connection profiles in {self.layout.profiles_dir}: "
                  + (f"written {', '.join(changed)}" if changed else "unchanged"))
@@ -141,10 +180,16 @@ class Network:
     def chaincode_specs(self) -> list[NodeSpec]:
         ids = self.package_ids
         return [nodes.chaincode_server_spec(self.layout, o, ids[o.code])
-                for o in self.consortium.organizations if o.code in ids]
+                for o in self.local_orgs if o.code in ids]
+
+    def orderer_specs(self) -> list[NodeSpec]:
+        return [nodes.orderer_spec(self.layout, o) for o in self.local_orgs]
+
+    def peer_specs(self) -> list[NodeSpec]:
+        return [nodes.peer_spec(self.layout, p) for o in self.local_orgs for p in o.peers]
 
     def all_specs(self) -> list[NodeSpec]:
-        return self.ca_specs() + nodes.all_specs(self.layout, self.consortium) + self.chaincode_specs()
+        return self.ca_specs() + self.orderer_specs() + self.peer_specs() + self.chaincode_specs()
 
     def _start(self, specs: list[NodeSpec], progress: Progress) -> None:
         for spec in specs:
@@ -167,7 +212,6 @@ class Network:
             report.package_ids = self.package_ids
             report.already_running = True
             return report
-        c = self.consortium
 
         def phase(name: str, action: Callable[[], None]) -> None:
             progress(f"[{name}]")
@@ -175,16 +219,16 @@ class Network:
             action()
             report.phases[name] = time.monotonic() - started
 
+        if not self.single_machine:
+            raise NetworkError(f"this home runs only {', '.join(o.code for o in self.local_orgs)}: use the "
+                               f"per-organization commands (ecoledger org ..., ecoledger channel ...)")
         phase("binaries", lambda: binaries.install(lambda m: progress("  " + m)))
-        self._save_consortium()
-        phase("certificate authorities", lambda: self._start_cas(progress))
+        phase("certificate authorities", lambda: self._init_orgs(progress))
         phase("identities", lambda: self._issue_identities(progress))
         self.write_profiles(progress)
         phase("channel artifacts", self._channel_artifacts)
-        phase("ordering service", lambda: self._start(
-            [nodes.orderer_spec(self.layout, o) for o in c.organizations], progress))
-        phase("peers", lambda: self._start(
-            [nodes.peer_spec(self.layout, p) for o in c.organizations for p in o.peers], progress))
+        phase("ordering service", lambda: self._start(self.orderer_specs(), progress))
+        phase("peers", lambda: self._start(self.peer_specs(), progress))
         phase("channels", lambda: self._join_channels(progress))
         phase("chaincode servers", lambda: self._chaincode_servers(progress))
         phase("chaincode lifecycle", lambda: self._deploy(progress))
@@ -199,8 +243,39 @@ class Network:
         report.package_ids = self.package_ids
         return report
 
+    def _init_orgs(self, progress: Progress) -> None:
+        self._save_consortium()
+        self._save_host()
+        self._start_cas(progress)
+
+    def init_orgs(self, progress: Progress = print) -> UpReport:
+        """This host's organization(s) alone: CA, identities, ordering node, peers, chaincode server.
+
+        Nothing here needs another organization; channels come after the members exchanged their
+        public definitions (``org export`` / ``org import``). Idempotent.
+        """
+        report = UpReport(self.consortium, {})
+
+        def phase(name: str, action: Callable[[], None]) -> None:
+            progress(f"[{name}]")
+            started = time.monotonic()
+            action()
+            report.phases[name] = time.monotonic() - started
+
+        phase("binaries", lambda: binaries.install(lambda m: progress("  " + m)))
+        phase("certificate authorities", lambda: self._init_orgs(progress))
+        phase("identities", lambda: self._issue_identities(progress))
+        self.write_profiles(progress)
+        nodes.write_node_configs(self.layout)
+        phase("ordering service", lambda: self._start(self.orderer_specs(), progress))
+        phase("peers", lambda: self._start(self.peer_specs(), progress))
+        phase("chaincode servers", lambda: self._chaincode_servers(progress))
+        progress("wallet: " + ", ".join(add_admins_to_wallet(self)))
+        report.package_ids = self.package_ids
+        return report
+
     def _issue_identities(self, progress: Progress) -> None:
-        for org in self.consortium.organizations:
+        for org in self.local_orgs:
             ca = self.cas[org.code]
             ca.enroll_registrar()
             ca.issue(f"orderer-{org.code.lower()}", "orderer", self.layout.orderer_dir(org), tls=True)
@@ -212,42 +287,116 @@ class Network:
             progress(f"  {org.msp_id}: orderer, {len(org.peers)} peer(s), admin, chaincode server identities")
 
     def _channel_artifacts(self) -> None:
+        self._check_layout_version()
         nodes.write_node_configs(self.layout)
         write_configtx(self.layout, self.consortium)
         for channel in self.consortium.channels:
             genesis_block(self.layout, channel)
+        self._save_state(layout_version=LAYOUT_VERSION)
 
-    def _join_channels(self, progress: Progress) -> None:
+    def _check_layout_version(self) -> None:
+        """Channels made before ordering nodes had MSP ids of their own cannot be served by today's nodes."""
+        made = any((self.layout.channel_dir / f"{c.name}.block").exists() for c in self.consortium.channels)
+        if made and self._state().get("layout_version", 1) < LAYOUT_VERSION:
+            raise NetworkError(f"the channels of {self.consortium.name} were created by an older ecoledger (ordering "
+                               f"nodes shared their organization's MSP id); run 'ecoledger network down --purge' "
+                               f"and bring it up again")
+
+    def create_channels(self, progress: Progress = print) -> list[Path]:
+        """Genesis blocks of every channel, from the members' public definitions (this host's own and the
+        imported ones); one member makes them and shares the files, each member joins its own nodes."""
+        from network.members import missing_definitions
+
+        missing = missing_definitions(self.layout, self.consortium)
+        if missing:
+            raise NetworkError(f"cannot create the channels: no definition of {', '.join(missing)} on this host "
+                               f"(each of them runs 'ecoledger org export', this host 'ecoledger org import')")
+        self._channel_artifacts()
+        blocks = [self.layout.channel_dir / f"{c.name}.block" for c in self.consortium.channels]
+        for block in blocks:
+            progress(f"  {block}")
+        return blocks
+
+    def _join_channels(self, progress: Progress, only: "list[str] | None" = None, peers_only: bool = False) -> None:
+        """This host's ordering nodes join every channel, its peers the channels of their organization."""
         for channel in self.consortium.channels:
-            for org in self.consortium.organizations:
+            if only is not None and channel.name not in only:
+                continue
+            for org in self.local_orgs if not peers_only else ():
                 channels.join_orderer(self.layout, org, channel)
             for org in channel.orgs:
-                for peer in org.peers:
-                    channels.join_peer(self.layout, peer, channel)
-            progress(f"  {channel.name}: {', '.join(o.code for o in channel.orgs)}")
+                if self.is_local(org):
+                    for peer in org.peers:
+                        channels.join_peer(self.layout, peer, channel)
+            progress(f"  {channel.name}: joined by " + ", ".join(o.code for o in self.local_orgs))
+
+    def join_channels(self, blocks: list[Path], progress: Progress = print, peers_only: bool = False) -> list[str]:
+        """Join this host's nodes to the channels whose genesis blocks another member shared (``peers_only``:
+        an admitted organization whose ordering node is not a consenter of these channels)."""
+        names = []
+        known = {c.name for c in self.consortium.channels}
+        for block in blocks:
+            name = block.name.removesuffix(".block")
+            if name not in known:
+                raise NetworkError(f"{block.name}: no channel {name!r} in consortium {self.consortium.name} "
+                                   f"(channels: {', '.join(sorted(known))})")
+            target = self.layout.channel_dir / f"{name}.block"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if block.resolve() != target.resolve():
+                shutil.copyfile(block, target)
+            names.append(name)
+        self._join_channels(progress, only=names, peers_only=peers_only)
+        return names
 
     def _chaincode_servers(self, progress: Progress) -> None:
-        ids = {}
-        for org in self.consortium.organizations:
+        ids = dict(self.package_ids)
+        for org in self.local_orgs:
             _, ids[org.code] = package(self.layout, self.consortium, org)
         self._save_state(package_ids=ids)
         self._start(self.chaincode_specs(), progress)
 
     def _deploy(self, progress: Progress) -> None:
+        """Install and approve for this host's organizations; commit where a majority approved."""
         lifecycle = Lifecycle(self.layout, self.consortium)
         ids = self.package_ids
-        for org in self.consortium.organizations:
+        for org in self.local_orgs:
             path, package_id = package(self.layout, self.consortium, org)
             lifecycle.install(org, path, package_id)
         for channel in self.consortium.channels:
-            if lifecycle.committed(channel):
+            mine = [o for o in channel.orgs if self.is_local(o)]
+            if not mine:
+                continue
+            committed = lifecycle.committed(channel, mine[0])
+            for org in mine:
+                lifecycle.approve(channel, org, ids[org.code], committed=committed)
+            if committed:
                 progress(f"  {channel.name}: already committed")
                 continue
-            for org in channel.orgs:
-                lifecycle.approve(channel, org, ids[org.code])
-            lifecycle.commit(channel)
+            approvals = lifecycle.approvals(channel, mine[0])
+            if sum(approvals.values()) * 2 <= len(channel.orgs):
+                progress(f"  {channel.name}: approved by {', '.join(k for k, v in approvals.items() if v)}; "
+                         f"waiting for a majority of {len(channel.orgs)} before commit")
+                continue
+            lifecycle.commit(channel, mine[0], [o for o in channel.orgs if approvals.get(o.msp_id)])
             progress(f"  {channel.name}: {self.consortium.chaincode_name} {self.consortium.chaincode_version} "
                      f"committed")
+
+    def deploy(self, progress: Progress = print) -> None:
+        """``org deploy``: chaincode for this host's organizations, then the registry if this is the
+        coordinator's host and the all-members channel has the chaincode."""
+        self._deploy(progress)
+        coordinator = self._registry_writer()
+        if self.is_local(coordinator):
+            lifecycle = Lifecycle(self.layout, self.consortium)
+            if lifecycle.committed(self.consortium.channels[0], coordinator):
+                self._bootstrap_registry(progress)
+            else:
+                progress(f"  registry: waiting for the chaincode on {self.consortium.channel}")
+        self._save_state(complete=True)
+
+    def _registry_writer(self) -> Organization:
+        c = self.consortium
+        return next((o for o in c.organizations if o.kind == "coordinator"), c.organizations[0])
 
     def _bootstrap_registry(self, progress: Progress) -> None:
         """Write members and rule parameters to every channel's ledger (idempotent).
@@ -257,10 +406,17 @@ class Network:
         (ecological compensation) check roles and regions against the same member records.
         """
         c = self.consortium
+        done = set(self._state().get("registry_channels", []))
         argument = json.dumps({"members": c.ledger_members(), "parameters": c.parameters},
                               sort_keys=True, separators=(",", ":"))
         for channel in c.channels:
             org = next((o for o in channel.orgs if o.kind == "coordinator"), channel.orgs[0])
+            if channel.name in done:
+                progress(f"  {channel.name}: registry already written")
+                continue
+            if not self.is_local(org):
+                progress(f"  {channel.name}: the registry is written from {org.code}'s host")
+                continue
             targets: list[str] = []
             for member in channel.orgs:
                 peer = member.peers[0]
@@ -272,6 +428,8 @@ class Network:
                             "-c", json.dumps({"Args": ["Registry:Bootstrap", argument]})],
                            env=nodes.peer_cli_env(self.layout, org.peers[0]), attempts=10, delay=3.0,
                            what=f"bootstrapping the consortium registry on {channel.name}")
+            done.add(channel.name)
+            self._save_state(registry_channels=sorted(done))
             progress(f"  {len(c.organizations)} members and {len(c.parameters)} parameters on {channel.name}")
 
     def _wait_for_discovery(self, probe: DiscoveryProbe, progress: Progress, timeout: float = 180.0,
@@ -283,7 +441,7 @@ class Network:
         organizations' peers; until then Gateway submits fail with "no peer
         combination can satisfy the endorsement policy".
         """
-        for org in self.consortium.organizations:
+        for org in self.local_orgs:
             deadline = clock() + timeout
             while (reason := probe(admin_name(org))) is not None:
                 if clock() > deadline:
@@ -330,21 +488,25 @@ class Network:
             nodes_status.append({"name": spec.name, "kind": spec.kind, "pid": pid, "health": health,
                                  "ports": list(spec.ports)})
         heights: dict[str, dict[str, int | None]] = {}
+        hashes: dict[str, dict[str, str | None]] = {}
         for channel in self.consortium.channels:
-            heights[channel.name] = {}
-            for org in channel.orgs:
+            heights[channel.name], hashes[channel.name] = {}, {}
+            for org in [o for o in channel.orgs if self.is_local(o)]:
                 for peer in org.peers:
-                    heights[channel.name][peer.name] = self._height(peer, channel.name)
+                    info = self._chain_info(peer, channel.name)
+                    heights[channel.name][peer.name] = int(info["height"]) if info else None
+                    hashes[channel.name][peer.name] = str(info.get("currentBlockHash")) if info else None
         return {"consortium": self.consortium.name, "consensus": self.consortium.consensus,
                 "home": str(self.layout.root), "nodes": nodes_status, "heights": heights,
+                "block_hashes": hashes,
                 "chaincode": {"name": self.consortium.chaincode_name, "version": self.consortium.chaincode_version,
                               "package_ids": self.package_ids}}
 
-    def _height(self, peer: Any, channel: str) -> int | None:
+    def _chain_info(self, peer: Any, channel: str) -> dict[str, Any] | None:
         if self.processes.pid(peer.name) is None:
             return None
         try:
-            return int(channels.chain_info(self.layout, peer, channel)["height"])
+            return dict(channels.chain_info(self.layout, peer, channel))
         except Exception:
             return None
 

@@ -21,6 +21,12 @@ from network.processes import NodeSpec
 BOOTSTRAP_ADMIN = "admin"
 
 
+def tls_hosts(org: Organization) -> str:
+    """Names a TLS server certificate of ``org`` holds: its host address, and loopback."""
+    hosts = [org.host, "127.0.0.1", "localhost"]
+    return ",".join(dict.fromkeys(hosts))
+
+
 @dataclass(frozen=True)
 class Enrollment:
     """Where an enrolled identity's files are."""
@@ -48,7 +54,7 @@ class OrgCA:
 
     @property
     def url_host(self) -> str:
-        return f"127.0.0.1:{self.org.ca_port}"
+        return self.org.address(self.org.ca_port)
 
     @property
     def tls_cert(self) -> Path:
@@ -82,11 +88,11 @@ class OrgCA:
             "FABRIC_CA_SERVER_HOME": str(self.server_dir),
             "FABRIC_CA_SERVER_CA_NAME": self.name,
             "FABRIC_CA_SERVER_PORT": str(self.org.ca_port),
-            "FABRIC_CA_SERVER_ADDRESS": "127.0.0.1",
+            "FABRIC_CA_SERVER_ADDRESS": self.org.host,
             "FABRIC_CA_SERVER_TLS_ENABLED": "true",
             "FABRIC_CA_SERVER_CSR_CN": f"ca.{self.org.domain}",
-            "FABRIC_CA_SERVER_CSR_HOSTS": "localhost,127.0.0.1",
-            "FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS": f"127.0.0.1:{self.org.ca_operations_port}",
+            "FABRIC_CA_SERVER_CSR_HOSTS": tls_hosts(self.org),
+            "FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS": self.org.address(self.org.ca_operations_port),
             "FABRIC_CA_SERVER_METRICS_PROVIDER": "disabled",
             "PATH": "/usr/bin:/bin",
         }
@@ -94,7 +100,8 @@ class OrgCA:
                    "-b", f"{BOOTSTRAP_ADMIN}:{self._bootstrap_password()}"]
         return NodeSpec(name=f"ca.{self.org.domain}", kind="ca", command=command, env=env,
                         cwd=self.server_dir, ports=(self.org.ca_port, self.org.ca_operations_port),
-                        health_url=f"http://127.0.0.1:{self.org.ca_operations_port}/healthz")
+                        health_url=f"http://{self.org.address(self.org.ca_operations_port)}/healthz",
+                        host=self.org.host)
 
     # -- client side -----------------------------------------------------------
     def _client(self, args: list[str], client_home: Path, what: str) -> str:
@@ -130,14 +137,14 @@ class OrgCA:
         return secret
 
     def enroll(self, name: str, secret: str, target: Path, tls: bool = False) -> Enrollment:
-        """Enroll into ``target/msp`` (and ``target/tls`` with a TLS certificate for 127.0.0.1/localhost)."""
+        """Enroll into ``target/msp`` (and ``target/tls`` with a TLS certificate for the organization's host)."""
         url = f"https://{name}:{secret}@{self.url_host}"
         self._client(["enroll", "-u", url, "-M", str(target / "msp")], target, f"enrolling {name}")
         msp.normalize_local_msp(target / "msp")
         tls_dir = None
         if tls:
             self._client(["enroll", "-u", url, "-M", str(target / "tls-msp"), "--enrollment.profile", "tls",
-                          "--csr.hosts", "127.0.0.1,localhost"], target, f"enrolling {name} for TLS")
+                          "--csr.hosts", tls_hosts(self.org)], target, f"enrolling {name} for TLS")
             tls_dir = target / "tls"
             msp.write_tls_folder(target / "tls-msp", tls_dir)
         (target / "identity.json").write_text(json.dumps({"name": name, "msp_id": self.org.msp_id}))

@@ -12,7 +12,7 @@ from network.nodes import peer_cli_env
 
 def _osnadmin(layout: Layout, org: Organization, args: list[str], what: str) -> str:
     tls = layout.orderer_dir(org) / "tls"
-    return run([binaries.binary("osnadmin"), "channel", *args, "-o", f"127.0.0.1:{org.orderer_admin_port}",
+    return run([binaries.binary("osnadmin"), "channel", *args, "-o", org.address(org.orderer_admin_port),
                 "--ca-file", tls / "ca.crt", "--client-cert", tls / "server.crt", "--client-key", tls / "server.key"],
                what=what)
 

@@ -6,6 +6,7 @@ different set of regions is a different YAML file, not a code change.
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -49,8 +50,12 @@ class Peer:
         return self._port(2)
 
     @property
+    def host(self) -> str:
+        return self.org.host
+
+    @property
     def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"{self.host}:{self.port}"
 
 
 @dataclass(frozen=True)
@@ -62,10 +67,25 @@ class Organization:
     index: int
     base_port: int
     peer_count: int
+    host: str = "127.0.0.1"  # the address every node of this organization listens on and is dialled at
 
     @property
     def msp_id(self) -> str:
         return f"{self.code}MSP"
+
+    @property
+    def orderer_msp_id(self) -> str:
+        """The MSP of the organization's ordering node: the same CA, its own MSP id.
+
+        Every ordering node serves every channel, so its organization is in every channel's
+        orderer section. Were that the organization's peer MSP, a pair channel's configuration
+        would define the MSPs of regions that are not its members, and a peer verifying another
+        organization's gossip message could pick that channel (Fabric tries the channels in
+        random order) and drop the message because the sender is not a reader there; cross-org
+        discovery then took 20-150 s after a restart. With a distinct id, a channel defines
+        only its members' peer MSPs.
+        """
+        return f"{self.code}OrdererMSP"
 
     @property
     def domain(self) -> str:
@@ -104,11 +124,14 @@ class Organization:
 
     @property
     def orderer_address(self) -> str:
-        return f"127.0.0.1:{self.orderer_port}"
+        return f"{self.host}:{self.orderer_port}"
 
     @property
     def peers(self) -> list[Peer]:
         return [Peer(self, i) for i in range(self.peer_count)]
+
+    def address(self, port: int) -> str:
+        return f"{self.host}:{port}"
 
 
 @dataclass(frozen=True)
@@ -152,6 +175,11 @@ class Consortium:
         raise ConfigError(f"no organization {code!r} in consortium {self.name} (known: {known})")
 
     @property
+    def multi_host(self) -> bool:
+        """True when organizations have hosts of their own (one organization per machine)."""
+        return any(o.host != "127.0.0.1" for o in self.organizations)
+
+    @property
     def home(self) -> Path:
         return paths.home_dir() / self.name
 
@@ -159,6 +187,17 @@ class Consortium:
         """Member records as Registry:Bootstrap takes them."""
         return [{"msp_id": o.msp_id, "code": o.code, "name": o.name, "kind": o.kind}
                 for o in self.organizations]
+
+
+_HOST_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+
+
+def _valid_host(host: str) -> bool:
+    try:
+        ipaddress.IPv4Address(host)
+        return True
+    except ValueError:
+        return not host.replace(".", "").isdigit() and bool(_HOST_NAME.match(host))
 
 
 def _require(data: dict[str, Any], key: str, kind: type, where: str) -> Any:
@@ -207,9 +246,14 @@ def parse(data: Any, *, source: Path | None = None, base_port: int | None = None
             raise ConfigError(f"{where}kind: {kind!r} must be one of {', '.join(ORG_KINDS)}")
         if any(o.code == code for o in orgs):
             raise ConfigError(f"{where}code: {code!r} is used twice")
+        host = item.get("host", "127.0.0.1")
+        if not isinstance(host, str) or not _valid_host(host):
+            raise ConfigError(f"{where}host: {host!r} must be an IPv4 address or a host name")
+        if host != "127.0.0.1" and any(o.host == host for o in orgs):
+            raise ConfigError(f"{where}host: {host!r} is already the host of another organization")
         orgs.append(Organization(code=code, name=str(item.get("name", code)),
                                  local_name=str(item.get("local_name", "")), kind=kind, index=i,
-                                 base_port=base, peer_count=peers))
+                                 base_port=base, peer_count=peers, host=host))
     if len([o for o in orgs if o.kind == "region"]) < 2:
         raise ConfigError("organizations: at least two organizations of kind 'region' are required")
     if consensus == "bft" and len(orgs) < 4:

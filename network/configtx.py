@@ -29,6 +29,7 @@ def _implicit(rule: str) -> dict[str, str]:
 
 
 def _org(layout: Layout, org: Organization) -> dict[str, Any]:
+    """The organization as an application member (its peers)."""
     msp = org.msp_id
     return {
         "Name": msp,
@@ -40,8 +41,23 @@ def _org(layout: Layout, org: Organization) -> dict[str, Any]:
             "Admins": _signature(f"OR('{msp}.admin')"),
             "Endorsement": _signature(f"OR('{msp}.peer')"),
         },
+        "AnchorPeers": [{"Host": org.peers[0].host, "Port": org.peers[0].port}],
+    }
+
+
+def _orderer_org(layout: Layout, org: Organization) -> dict[str, Any]:
+    """The organization as an ordering member (its ordering node), under its own MSP id."""
+    msp = org.orderer_msp_id
+    return {
+        "Name": msp,
+        "ID": msp,
+        "MSPDir": str(layout.org_dir(org) / "msp"),
+        "Policies": {
+            "Readers": _signature(f"OR('{msp}.member')"),
+            "Writers": _signature(f"OR('{msp}.member')"),
+            "Admins": _signature(f"OR('{msp}.admin')"),
+        },
         "OrdererEndpoints": [org.orderer_address],
-        "AnchorPeers": [{"Host": "127.0.0.1", "Port": org.peers[0].port}],
     }
 
 
@@ -50,7 +66,7 @@ def _orderer_section(layout: Layout, consortium: Consortium) -> dict[str, Any]:
     section: dict[str, Any] = {
         "BatchTimeout": "500ms",
         "BatchSize": {"MaxMessageCount": 200, "AbsoluteMaxBytes": "10 MB", "PreferredMaxBytes": "2 MB"},
-        "Organizations": [_org(layout, o) for o in orgs],
+        "Organizations": [_orderer_org(layout, o) for o in orgs],
         "Policies": {
             "Readers": _implicit("ANY Readers"),
             "Writers": _implicit("ANY Writers"),
@@ -63,7 +79,7 @@ def _orderer_section(layout: Layout, consortium: Consortium) -> dict[str, Any]:
     if consortium.consensus == "bft":
         section["OrdererType"] = "BFT"
         section["ConsenterMapping"] = [
-            {"ID": i + 1, "Host": "127.0.0.1", "Port": o.orderer_port, "MSPID": o.msp_id,
+            {"ID": i + 1, "Host": o.host, "Port": o.orderer_port, "MSPID": o.orderer_msp_id,
              "Identity": str(layout.orderer_dir(o) / "msp" / "signcerts" / "cert.pem"),
              "ClientTLSCert": str(tls[o.code]), "ServerTLSCert": str(tls[o.code])}
             for i, o in enumerate(orgs)]
@@ -76,7 +92,7 @@ def _orderer_section(layout: Layout, consortium: Consortium) -> dict[str, Any]:
     else:
         section["OrdererType"] = "etcdraft"
         section["EtcdRaft"] = {"Consenters": [
-            {"Host": "127.0.0.1", "Port": o.orderer_port, "ClientTLSCert": str(tls[o.code]),
+            {"Host": o.host, "Port": o.orderer_port, "ClientTLSCert": str(tls[o.code]),
              "ServerTLSCert": str(tls[o.code])} for o in orgs]}
     return section
 

@@ -43,7 +43,7 @@ def connection_json(layout: Layout, org: Organization) -> bytes:
     tls = layout.chaincode_server_dir(org) / "tls"
     client = layout.peer_dir(org.peers[0]) / "tls"
     return json.dumps({
-        "address": f"127.0.0.1:{org.chaincode_server_port}",
+        "address": org.address(org.chaincode_server_port),
         "dial_timeout": "10s",
         "tls_required": True,
         "client_auth_required": True,
@@ -122,8 +122,8 @@ class Lifecycle:
             self._peer(["lifecycle", "chaincode", "install", str(package_path)], org,
                        f"installing chaincode on {peer.name}", peer.index)
 
-    def committed(self, channel: Channel) -> bool:
-        org = channel.orgs[0]
+    def committed(self, channel: Channel, org: Organization | None = None) -> bool:
+        org = org or channel.orgs[0]
         try:
             out = self._peer(["lifecycle", "chaincode", "querycommitted", "--channelID", channel.name,
                               "--name", self.consortium.chaincode_name, "--output", "json"], org,
@@ -134,19 +134,40 @@ class Lifecycle:
             raise
         return first_json(out).get("sequence", 0) >= SEQUENCE
 
-    def approve(self, channel: Channel, org: Organization, package_id: str) -> None:
+    def approvals(self, channel: Channel, org: Organization) -> dict[str, bool]:
+        """MSP id -> whether it approved this definition (asked through ``org``'s peer)."""
         readiness = self._peer(["lifecycle", "chaincode", "checkcommitreadiness", *self._definition_args(channel),
                                 "--output", "json"], org, f"checking commit readiness on {channel.name}", retry=True)
-        if first_json(readiness).get("approvals", {}).get(org.msp_id):
+        return dict(first_json(readiness).get("approvals", {}))
+
+    def approved(self, channel: Channel, org: Organization) -> bool:
+        """Whether ``org`` approved the definition as committed (after commit, readiness no longer answers)."""
+        out = self._peer(["lifecycle", "chaincode", "queryapproved", "--channelID", channel.name, "--name",
+                          self.consortium.chaincode_name, "--sequence", str(SEQUENCE), "--output", "json"], org,
+                         f"querying {org.msp_id}'s approval on {channel.name}")
+        return "package_id" in out or "source" in out
+
+    def approve(self, channel: Channel, org: Organization, package_id: str, committed: bool = False) -> None:
+        """Approve for ``org`` (also after the definition was committed: a late organization joins)."""
+        if committed:
+            try:
+                if self.approved(channel, org):
+                    return
+            except ToolError:
+                pass
+        elif self.approvals(channel, org).get(org.msp_id):
             return
         self._peer(["lifecycle", "chaincode", "approveformyorg", *self._orderer_args(org),
                     *self._definition_args(channel), "--package-id", package_id], org,
                    f"approving chaincode for {org.msp_id} on {channel.name}", retry=True)
 
-    def commit(self, channel: Channel) -> None:
-        org = channel.orgs[0]
+    def commit(self, channel: Channel, org: Organization | None = None,
+               endorsers: "list[Organization] | None" = None) -> None:
+        """Commit as ``org``, endorsed by ``endorsers`` (default: every member; a member that has not
+        approved yet refuses to endorse the commit, so pass the ones that did)."""
+        org = org or channel.orgs[0]
         targets: list[str] = []
-        for member in channel.orgs:
+        for member in endorsers or channel.orgs:
             peer = member.peers[0]
             targets += ["--peerAddresses", peer.address,
                         "--tlsRootCertFiles", str(self.layout.peer_dir(peer) / "tls" / "ca.crt")]

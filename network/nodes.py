@@ -47,9 +47,9 @@ def orderer_spec(layout: Layout, org: Organization) -> NodeSpec:
     tls = node / "tls"
     data = layout.data_dir(org.orderer_name)
     env = _base_env(layout, "orderer") | {
-        "ORDERER_GENERAL_LISTENADDRESS": "127.0.0.1",
+        "ORDERER_GENERAL_LISTENADDRESS": org.host,
         "ORDERER_GENERAL_LISTENPORT": str(org.orderer_port),
-        "ORDERER_GENERAL_LOCALMSPID": org.msp_id,
+        "ORDERER_GENERAL_LOCALMSPID": org.orderer_msp_id,
         "ORDERER_GENERAL_LOCALMSPDIR": str(node / "msp"),
         "ORDERER_GENERAL_TLS_ENABLED": "true",
         "ORDERER_GENERAL_TLS_PRIVATEKEY": str(tls / "server.key"),
@@ -61,9 +61,9 @@ def orderer_spec(layout: Layout, org: Organization) -> NodeSpec:
         "ORDERER_FILELEDGER_LOCATION": str(data / "ledger"),
         "ORDERER_CONSENSUS_WALDIR": str(data / "etcdraft" / "wal"),
         "ORDERER_CONSENSUS_SNAPDIR": str(data / "etcdraft" / "snapshot"),
-        "ORDERER_OPERATIONS_LISTENADDRESS": f"127.0.0.1:{org.orderer_operations_port}",
+        "ORDERER_OPERATIONS_LISTENADDRESS": org.address(org.orderer_operations_port),
         "ORDERER_METRICS_PROVIDER": "prometheus",  # /metrics on the operations port (network metrics)
-        "ORDERER_ADMIN_LISTENADDRESS": f"127.0.0.1:{org.orderer_admin_port}",
+        "ORDERER_ADMIN_LISTENADDRESS": org.address(org.orderer_admin_port),
         "ORDERER_ADMIN_TLS_ENABLED": "true",
         "ORDERER_ADMIN_TLS_PRIVATEKEY": str(tls / "server.key"),
         "ORDERER_ADMIN_TLS_CERTIFICATE": str(tls / "server.crt"),
@@ -72,7 +72,7 @@ def orderer_spec(layout: Layout, org: Organization) -> NodeSpec:
     }
     return NodeSpec(name=org.orderer_name, kind="orderer", command=[str(binaries.binary("orderer"))], env=env,
                     cwd=node, ports=(org.orderer_port, org.orderer_admin_port, org.orderer_operations_port),
-                    health_url=f"http://127.0.0.1:{org.orderer_operations_port}/healthz")
+                    health_url=f"http://{org.address(org.orderer_operations_port)}/healthz", host=org.host)
 
 
 def peer_spec(layout: Layout, peer: Peer) -> NodeSpec:
@@ -84,8 +84,8 @@ def peer_spec(layout: Layout, peer: Peer) -> NodeSpec:
         "CORE_PEER_ID": peer.name,
         "CORE_PEER_ADDRESS": peer.address,
         "CORE_PEER_LISTENADDRESS": peer.address,
-        "CORE_PEER_CHAINCODEADDRESS": f"127.0.0.1:{peer.chaincode_port}",
-        "CORE_PEER_CHAINCODELISTENADDRESS": f"127.0.0.1:{peer.chaincode_port}",
+        "CORE_PEER_CHAINCODEADDRESS": peer.org.address(peer.chaincode_port),
+        "CORE_PEER_CHAINCODELISTENADDRESS": peer.org.address(peer.chaincode_port),
         "CORE_PEER_GOSSIP_BOOTSTRAP": first.address,
         "CORE_PEER_GOSSIP_ENDPOINT": peer.address,
         "CORE_PEER_GOSSIP_EXTERNALENDPOINT": peer.address,
@@ -97,19 +97,19 @@ def peer_spec(layout: Layout, peer: Peer) -> NodeSpec:
         "CORE_PEER_TLS_ROOTCERT_FILE": str(tls / "ca.crt"),
         "CORE_PEER_FILESYSTEMPATH": str(data / "production"),
         "CORE_LEDGER_SNAPSHOTS_ROOTDIR": str(data / "snapshots"),
-        "CORE_OPERATIONS_LISTENADDRESS": f"127.0.0.1:{peer.operations_port}",
+        "CORE_OPERATIONS_LISTENADDRESS": peer.org.address(peer.operations_port),
         "CORE_METRICS_PROVIDER": "prometheus",  # /metrics on the operations port (network metrics)
-        # Every organization runs an ordering node, so each MSP appears in every channel's orderer
-        # section; a peer may then check another org's gossip message against a channel that org's
-        # peers are not on and drop it for a while. Frequent alive messages and quick reconnects make
-        # membership (and so discovery) converge in seconds instead of minutes.
+        # Cross-organization discovery once took 20-150 s after a restart because pair channels defined
+        # non-members' peer MSPs (their ordering nodes'); ordering nodes now have MSP ids of their own
+        # (Organization.orderer_msp_id), which removed that wait. Frequent alive messages and quick
+        # reconnects still let membership notice a restarted peer within seconds.
         "CORE_PEER_GOSSIP_ALIVETIMEINTERVAL": "1s",
         "CORE_PEER_GOSSIP_ALIVEEXPIRATIONTIMEOUT": "60s",
         "CORE_PEER_GOSSIP_RECONNECTINTERVAL": "5s",
     }
     return NodeSpec(name=peer.name, kind="peer", command=[str(binaries.binary("peer")), "node", "start"],
                     env=env, cwd=node, ports=(peer.port, peer.chaincode_port, peer.operations_port),
-                    health_url=f"http://127.0.0.1:{peer.operations_port}/healthz")
+                    health_url=f"http://{peer.org.address(peer.operations_port)}/healthz", host=peer.host)
 
 
 def chaincode_server_spec(layout: Layout, org: Organization, package_id: str) -> NodeSpec:
@@ -120,7 +120,7 @@ def chaincode_server_spec(layout: Layout, org: Organization, package_id: str) ->
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "PYTHONPATH": str(paths.PROJECT_ROOT),
         "CHAINCODE_ID": package_id,
-        "CHAINCODE_SERVER_ADDRESS": f"127.0.0.1:{org.chaincode_server_port}",
+        "CHAINCODE_SERVER_ADDRESS": org.address(org.chaincode_server_port),
         "CHAINCODE_TLS_KEY_FILE": str(tls / "server.key"),
         "CHAINCODE_TLS_CERT_FILE": str(tls / "server.crt"),
         "CHAINCODE_TLS_CLIENT_CA_FILE": str(tls / "ca.crt"),
@@ -128,7 +128,7 @@ def chaincode_server_spec(layout: Layout, org: Organization, package_id: str) ->
     }
     return NodeSpec(name=f"chaincode.{org.domain}", kind="chaincode",
                     command=[sys.executable, "-m", "chaincode"], env=env, cwd=paths.PROJECT_ROOT,
-                    ports=(org.chaincode_server_port,), health_port=org.chaincode_server_port)
+                    ports=(org.chaincode_server_port,), health_port=org.chaincode_server_port, host=org.host)
 
 
 def peer_cli_env(layout: Layout, peer: Peer, as_admin: bool = True) -> dict[str, str]:

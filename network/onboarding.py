@@ -81,7 +81,7 @@ def add_admins_to_wallet(network: Network) -> list[str]:
     """Each organization's admin (issued at bootstrap) as wallet identity ``admin-<org>``."""
     wallet = wallet_of(network)
     names = []
-    for org in network.consortium.organizations:
+    for org in getattr(network, "local_orgs", network.consortium.organizations):
         name = admin_name(org)
         folder = network.layout.admin_dir(org) / "msp"
         wallet.put(name, org.msp_id, org.code, (folder / "signcerts" / "cert.pem").read_bytes(),

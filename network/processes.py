@@ -32,6 +32,7 @@ class NodeSpec:
     ports: tuple[int, ...]
     health_url: str | None = None  # an operations /healthz endpoint, if the node has one
     health_port: int | None = None  # otherwise: ready when this port accepts connections
+    host: str = "127.0.0.1"  # the address the node listens on (its organization's host)
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -67,7 +68,7 @@ class ProcessTable:
         if running is not None:
             return running
         for port in spec.ports:
-            if port_in_use(port):
+            if port_in_use(port, spec.host):
                 raise NetworkError(f"cannot start {spec.name}: port {port} is already in use by another "
                                    f"program (choose another --base-port)")
         log = self.log_path(spec.name)
@@ -137,10 +138,10 @@ def readiness(spec: NodeSpec) -> str:
         health = health_status(spec.health_url)
         if health != "OK":
             return health
-    elif spec.health_port is None or not port_in_use(spec.health_port):
+    elif spec.health_port is None or not port_in_use(spec.health_port, spec.host):
         return "not listening"
     for port in spec.ports:
-        if not port_in_use(port):
+        if not port_in_use(port, spec.host):
             return f"port {port} not listening"
     return "OK"
 

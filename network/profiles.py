@@ -107,11 +107,13 @@ def _write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
-def write_profiles(layout: Layout, consortium: Consortium, tls_root: TlsRoot | None = None) -> dict[Path, bool]:
-    """Write (or refresh) every organization's profile; returns each file and whether it changed."""
+def write_profiles(layout: Layout, consortium: Consortium, tls_root: TlsRoot | None = None,
+                   orgs: "tuple[Organization, ...] | None" = None) -> dict[Path, bool]:
+    """Write (or refresh) the profile of every organization (or of ``orgs``, those this host runs);
+    returns each file and whether it changed."""
     read_root = tls_root or peer_tls_root(layout)
     written: dict[Path, bool] = {}
-    for org in consortium.organizations:
+    for org in consortium.organizations if orgs is None else orgs:
         document = profile_document(consortium, org, read_root)
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
         path = layout.profile_file(org)

@@ -25,13 +25,15 @@ from client.cli.market_commands import market_group
 from client.cli.monitor_commands import GROUPS as MONITORING_GROUPS
 from client.cli.network_commands import network_group
 from client.cli.options import EcoledgerGroup, Globals, globals_of
+from client.cli.org_commands import channel_group, org_group
 from client.cli.permit_commands import permit_group
 from client.cli.waste_commands import GROUPS as WASTE_GROUPS
 
 COMMAND_GROUPS = [network_group, identity_group, ledger_group, registry_group, enterprise_group, permit_group,
                   market_group, events_group, *MONITORING_GROUPS, credit_group,
                   compensation_group, *WASTE_GROUPS,
-                  *GOVERNANCE_GROUPS, index_group, console_command]
+                  *GOVERNANCE_GROUPS, index_group, console_command,
+                  org_group, channel_group]
 
 
 class EcoledgerRoot(EcoledgerGroup):

@@ -32,14 +32,26 @@ def test_bft_profile_maps_one_consenter_per_organization(layout: Layout) -> None
     orderer = profiles["ecoledger"]["Orderer"]
     assert orderer["OrdererType"] == "BFT"
     assert [(c["ID"], c["MSPID"], c["Port"]) for c in orderer["ConsenterMapping"]] == [
-        (1, "BJMSP", 17002), (2, "TJMSP", 17022), (3, "HBMSP", 17042), (4, "COMSP", 17062)]
+        (1, "BJOrdererMSP", 17002), (2, "TJOrdererMSP", 17022), (3, "HBOrdererMSP", 17042),
+        (4, "COOrdererMSP", 17062)]
     assert profiles["ecoledger"]["Capabilities"] == {"V3_0": True}
     application = profiles["bj-hb"]["Application"]
     assert [o["Name"] for o in application["Organizations"]] == ["BJMSP", "HBMSP"]
     assert application["Policies"]["Endorsement"] == {"Type": "ImplicitMeta", "Rule": "MAJORITY Endorsement"}
     bj = application["Organizations"][0]
-    assert bj["OrdererEndpoints"] == ["127.0.0.1:17002"]
     assert bj["AnchorPeers"] == [{"Host": "127.0.0.1", "Port": 17010}]
+    assert profiles["bj-hb"]["Orderer"]["Organizations"][0]["OrdererEndpoints"] == ["127.0.0.1:17002"]
+
+
+def test_a_pair_channel_defines_only_its_members_peer_msps(layout: Layout) -> None:
+    """Every ordering node serves every channel, under an MSP id of its own, so a pair channel's
+    configuration holds no peer MSP of a non-member (which made gossip drop their messages)."""
+    consortium = config.load("jingjinji")
+    profile = yaml.safe_load(write_configtx(layout, consortium).read_text())["Profiles"]["bj-hb"]
+    defined = [o["ID"] for group in ("Application", "Orderer") for o in profile[group]["Organizations"]]
+    assert defined == ["BJMSP", "HBMSP", "BJOrdererMSP", "TJOrdererMSP", "HBOrdererMSP", "COOrdererMSP"]
+    assert profile["Orderer"]["Organizations"][3]["Policies"]["Admins"] == {
+        "Type": "Signature", "Rule": "OR('COOrdererMSP.admin')"}
 
 
 def test_raft_profile_lists_etcdraft_consenters(layout: Layout) -> None:

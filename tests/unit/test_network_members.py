@@ -1,0 +1,172 @@
+"""Per-organization hosts: host addresses in the consortium file, exported definitions holding no secret."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from network import config
+from network.bootstrap import Network
+from network.ca import tls_hosts
+from network.configtx import write_configtx
+from network.errors import ConfigError, NetworkError
+from network.layout import Layout
+from network.members import check_public, export_document, import_document, missing_definitions
+from network.nodes import orderer_spec, peer_spec
+
+HOSTS = {"BJ": "10.77.0.2", "TJ": "10.77.0.3", "HB": "10.77.0.4", "CO": "10.77.0.5"}
+KEY = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n"
+
+
+def hosted(**changes) -> config.Consortium:
+    data = yaml.safe_load((config.resolve_path("jingjinji")).read_text())
+    data["name"] = "jjj-hosts"
+    for org in data["organizations"]:
+        org["host"] = HOSTS[org["code"]]
+    data.update(changes)
+    return config.parse(data)
+
+
+def test_each_organization_listens_and_is_dialled_at_its_own_host(tmp_path: Path) -> None:
+    consortium = hosted()
+    bj = consortium.org("BJ")
+    assert consortium.multi_host and not config.load("jingjinji").multi_host
+    assert bj.orderer_address == "10.77.0.2:17002" and bj.peers[0].address == "10.77.0.2:17010"
+    layout = Layout(tmp_path)
+    orderer = orderer_spec(layout, bj)
+    assert orderer.env["ORDERER_GENERAL_LISTENADDRESS"] == "10.77.0.2"
+    assert orderer.env["ORDERER_ADMIN_LISTENADDRESS"] == "10.77.0.2:17003" and orderer.host == "10.77.0.2"
+    peer = peer_spec(layout, bj.peers[0])
+    assert peer.env["CORE_PEER_GOSSIP_EXTERNALENDPOINT"] == "10.77.0.2:17010"
+    assert peer.health_url == "http://10.77.0.2:17012/healthz"
+    assert tls_hosts(bj) == "10.77.0.2,127.0.0.1,localhost"
+    profile = yaml.safe_load(write_configtx(layout, consortium).read_text())["Profiles"]["bj-tj"]
+    assert [(c["Host"], c["Port"]) for c in profile["Orderer"]["ConsenterMapping"]][:2] == [
+        ("10.77.0.2", 17002), ("10.77.0.3", 17022)]
+    assert profile["Application"]["Organizations"][1]["AnchorPeers"] == [{"Host": "10.77.0.3", "Port": 17030}]
+
+
+@pytest.mark.parametrize("host, message", [
+    ("10.77.0.300", "must be an IPv4 address or a host name"),
+    ("bad host", "must be an IPv4 address or a host name"),
+    (17, "must be an IPv4 address or a host name"),
+])
+def test_a_bad_host_is_refused_naming_the_field(host: object, message: str) -> None:
+    data = yaml.safe_load((config.resolve_path("jingjinji")).read_text())
+    data["organizations"][1]["host"] = host
+    with pytest.raises(ConfigError, match=r"organizations\[1\]\.host: .*" + message):
+        config.parse(data)
+
+
+def test_two_organizations_on_one_host_address_are_refused() -> None:
+    data = yaml.safe_load((config.resolve_path("jingjinji")).read_text())
+    data["organizations"][0]["host"] = data["organizations"][2]["host"] = "10.77.0.2"
+    with pytest.raises(ConfigError, match=r"organizations\[2\]\.host: '10.77.0.2' is already the host"):
+        config.parse(data)
+
+
+def _issued(layout: Layout, org: config.Organization) -> None:
+    """The files 'org init' leaves for ``org``: public certificates and, next to them, private keys."""
+    def write(path: Path, text: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+    cert = f"-----BEGIN CERTIFICATE-----\n{org.code}CERT\n-----END CERTIFICATE-----\n"
+    write(layout.org_dir(org) / "msp" / "cacerts" / "ca.pem", cert)
+    write(layout.org_dir(org) / "msp" / "tlscacerts" / "ca.pem", cert)
+    write(layout.org_dir(org) / "msp" / "config.yaml", "NodeOUs:\n  Enable: true\n")
+    write(layout.org_dir(org) / "ca" / "bootstrap-secret", "s3cret")
+    write(layout.org_dir(org) / "ca" / "msp" / "keystore" / "ca.key", KEY)
+    for node in (layout.orderer_dir(org), *[layout.peer_dir(p) for p in org.peers], layout.admin_dir(org)):
+        write(node / "msp" / "signcerts" / "cert.pem", cert)
+        write(node / "msp" / "keystore" / "key.pem", KEY)
+        write(node / "tls" / "server.crt", cert)
+        write(node / "tls" / "ca.crt", cert)
+        write(node / "tls" / "server.key", KEY)
+
+
+def test_the_exported_definition_holds_every_public_part_and_no_private_key(tmp_path: Path) -> None:
+    consortium = hosted()
+    layout = Layout(tmp_path / "bj-host")
+    bj = consortium.org("BJ")
+    _issued(layout, bj)
+    document = export_document(layout, consortium, bj)
+    text = json.dumps(document)
+    assert "PRIVATE KEY" not in text and "s3cret" not in text
+    assert document["msp_id"] == "BJMSP" and document["orderer_msp_id"] == "BJOrdererMSP"
+    assert document["orderer"]["address"] == "10.77.0.2:17002"
+    assert document["peers"][0]["address"] == "10.77.0.2:17010"
+    assert document["anchor_peers"] == [{"host": "10.77.0.2", "port": 17010}]
+    assert "BEGIN CERTIFICATE" in document["orderer"]["identity_cert"]
+
+
+def test_a_definition_with_a_key_in_it_is_refused_on_export_and_import(tmp_path: Path) -> None:
+    consortium = hosted()
+    layout = Layout(tmp_path / "bj-host")
+    bj = consortium.org("BJ")
+    _issued(layout, bj)
+    (layout.orderer_dir(bj) / "tls" / "server.crt").write_text(KEY)  # a key where a certificate belongs
+    with pytest.raises(NetworkError, match="holds secret material"):
+        export_document(layout, consortium, bj)
+    with pytest.raises(NetworkError, match="holds secret material"):
+        check_public({"code": "BJ", "orderer": {"tls_cert": KEY}})
+
+
+def test_import_writes_only_public_files_where_the_channel_steps_read_them(tmp_path: Path) -> None:
+    consortium = hosted()
+    bj_home, tj_home = Layout(tmp_path / "bj-host"), Layout(tmp_path / "tj-host")
+    bj, tj = consortium.org("BJ"), consortium.org("TJ")
+    _issued(bj_home, bj)
+    document = export_document(bj_home, consortium, bj)
+    assert "BJ" in missing_definitions(tj_home, consortium)
+    assert import_document(tj_home, consortium, document, local=(tj,)) == bj
+    assert "BJ" not in missing_definitions(tj_home, consortium)
+    written = [p for p in (tj_home.org_dir(bj)).rglob("*") if p.is_file()]
+    assert written and not any("PRIVATE KEY" in p.read_text() for p in written)
+    assert not any(p.name.endswith(".key") or "keystore" in p.parts for p in written)
+    with pytest.raises(NetworkError, match="BJ runs on this host"):
+        import_document(bj_home, consortium, document, local=(bj,))
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("host", "10.77.0.9", "host is '10.77.0.9' in the definition but '10.77.0.2'"),
+    ("consortium", "yangtze", "definition is for consortium 'yangtze'"),
+    ("version", 7, "not an organization definition"),
+])
+def test_a_definition_that_does_not_match_the_consortium_file_is_refused(tmp_path: Path, field: str, value: object,
+                                                                          message: str) -> None:
+    consortium = hosted()
+    bj_home = Layout(tmp_path / "bj-host")
+    _issued(bj_home, consortium.org("BJ"))
+    document = export_document(bj_home, consortium, consortium.org("BJ")) | {field: value}
+    with pytest.raises(NetworkError, match=message):
+        import_document(Layout(tmp_path / "tj-host"), consortium, document, local=(consortium.org("TJ"),))
+
+
+def test_a_host_runs_only_its_own_organizations_nodes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ECOLEDGER_HOME", str(tmp_path))
+    consortium = hosted()
+    net = Network(consortium, local=["TJ"])
+    assert [o.code for o in net.local_orgs] == ["TJ"] and list(net.cas) == ["TJ"]
+    assert {s.name for s in net.all_specs()} == {"ca.tj.ecoledger", "orderer.tj.ecoledger", "peer0.tj.ecoledger"}
+    net._save_host()
+    assert [o.code for o in Network(consortium).local_orgs] == ["TJ"]
+    with pytest.raises(NetworkError, match="this home already runs TJ"):
+        Network(consortium, local=["BJ"])._save_host()
+    with pytest.raises(NetworkError, match="use the per-organization commands"):
+        Network(consortium).up(progress=lambda m: None)
+    with pytest.raises(NetworkError, match="cannot create the channels: no definition of BJ, TJ, HB, CO on this host"):
+        Network(consortium).create_channels(progress=lambda m: None)
+
+
+def test_channels_made_by_the_older_layout_ask_for_a_purge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ECOLEDGER_HOME", str(tmp_path))
+    net = Network(config.load("jingjinji"))
+    (net.layout.channel_dir).mkdir(parents=True)
+    (net.layout.channel_dir / "ecoledger.block").write_bytes(b"old")
+    net.layout.state_file.write_text(json.dumps({"complete": True}))
+    with pytest.raises(NetworkError, match="created by an older ecoledger .* network down --purge"):
+        net._channel_artifacts()
