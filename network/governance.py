@@ -10,7 +10,7 @@ touches), so an admin never has to know which policy applies.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from network import configupdate as cu
 from network.config import Channel, Organization
@@ -71,20 +71,26 @@ def member_roots(network: Any) -> dict[str, bytes]:
     return roots
 
 
-def sign(network: Any, path: Path, code: str | None = None, decision: Path | None = None) -> list[str]:
+def sign(network: Any, path: Path, code: str | None = None, decision: Path | None = None,
+         adopted: Callable[[str, list[str]], None] | None = None) -> list[str]:
     """Sign the update at ``path`` as this host's admin (peer and ordering MSP); returns the MSPs signed as.
 
-    An update that adds an organization is signed only with an adopted decision holding its hash."""
+    An update that adds an organization is signed only when the consortium decided it: ``adopted``
+    (the caller's check that an adopted membership proposal on the ledger holds the update's hash and
+    admits those organizations; it raises when not) or an adopted decision file of the member admins."""
     from network.decisions import Decision, require_adopted
 
     org = signing_org(network, code)
     update = cu.UpdateFile.load(path)
     _channel(network, update.channel)
     added = cu.added_organizations(update.update_document())
-    if added and decision is None:
-        raise NetworkError(f"this update admits {', '.join(added)}: sign it only with the members' adopted "
-                           f"decision (--decision FILE)")
-    if decision is not None:
+    if added and decision is None and adopted is None:
+        raise NetworkError(f"this update admits {', '.join(added)}: sign it only with an adopted membership "
+                           f"proposal holding its hash (--proposal P-...) or the members' adopted decision "
+                           f"(--decision FILE)")
+    if added and adopted is not None:
+        adopted(update.digest, added)
+    elif decision is not None:
         require_adopted(Decision.load(decision), update.digest, member_roots(network), network.consortium.name)
     already = {m for m, _ in update.signatures()}
     signed = []

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 import click
@@ -90,7 +91,19 @@ def _spec(kind: str, title: str | None, **values: Any) -> dict[str, Any]:
 
     if not title:
         raise CommandError("a proposal needs --title")
-    return _inputs(lambda: proposal_spec(kind=kind, title=title, **values))
+    return _inputs(lambda: proposal_spec(kind=kind, title=title, update_digest=update_digest, **values))
+
+
+def update_digest(path: str) -> str:
+    """The hash of a channel update file written by ``ecoledger channel propose``: the digest its signers
+    check (``channel sign --proposal``), unchanged by the signatures added to the file."""
+    from network.configupdate import UpdateFile
+    from network.errors import NetworkError
+
+    try:
+        return UpdateFile.load(Path(path)).digest
+    except NetworkError as err:
+        raise CommandError(f"--config-update: {err}") from err
 
 
 @proposal_group.command("table")

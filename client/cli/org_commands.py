@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
@@ -173,14 +173,21 @@ def propose(app: AppContext, channel: str, batch_timeout: str | None, admit: Pat
 @channel_group.command("sign")
 @click.argument("update", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--org", "code", help="The signing organization (default: the one this host runs).")
+@click.option("--proposal", "proposal_id", metavar="P-...",
+              help="The adopted membership proposal on the ledger whose config_sha256 is this update's hash "
+                   "(to admit an organization).")
 @click.option("--decision", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The members' adopted decision holding this update (required to admit an organization).")
+              help="Or: the member admins' adopted decision file holding this update.")
 @pass_app
-def sign(app: AppContext, update: Path, code: str | None, decision: Path | None) -> None:
-    """Add this host's admin's signature to the update file UPDATE."""
+def sign(app: AppContext, update: Path, code: str | None, proposal_id: str | None, decision: Path | None) -> None:
+    """Add this host's admin's signature to the update file UPDATE.
+
+    An update that admits an organization is signed only when the consortium decided it: an adopted
+    membership proposal (read from the ledger as this identity) or an adopted decision file."""
     from network.governance import sign as add
 
-    signed = add(app.network, update, code, decision)
+    adopted = membership_check(lambda: app.contract(), proposal_id) if proposal_id else None
+    signed = add(app.network, update, code, decision, adopted)
     record({"update": str(update), "signed_as": ", ".join(signed) or "(already signed)"}, app.as_json)
 
 
@@ -237,3 +244,24 @@ def sign_decision(app: AppContext, decision: Path, code: str | None) -> None:
     state = add(app.network, decision, code)
     record({"subject": state["subject"], "adopted": state["adopted"], "signed_by": ", ".join(state["signed_by"]),
             "not_signed_by": ", ".join(state["not_signed_by"])}, app.as_json)
+
+
+def membership_check(contract: Callable[[], Any], proposal_id: str) -> Callable[[str, list[str]], None]:
+    """The check that proposal ``proposal_id`` on the ledger is an adopted membership proposal admitting
+    the organizations an update adds and holding that update's hash."""
+    def check(digest: str, added: list[str]) -> None:
+        from network.errors import NetworkError
+
+        proposal = contract().evaluate("Proposal:Show", {"proposal_id": proposal_id})
+        membership = proposal.get("membership") or {}
+        if proposal.get("kind") != "membership" or proposal.get("status") != "adopted":
+            raise NetworkError(f"proposal {proposal_id} is a {proposal.get('kind')} proposal, "
+                               f"{proposal.get('status')}; only an adopted membership proposal authorises "
+                               f"admitting an organization")
+        if membership.get("action") != "admit" or membership.get("msp_id") not in added:
+            raise NetworkError(f"proposal {proposal_id} decides to {membership.get('action')} "
+                               f"{membership.get('msp_id')}; this update admits {', '.join(added)}")
+        if membership.get("config_sha256") != digest:
+            raise NetworkError(f"proposal {proposal_id} holds channel update {membership.get('config_sha256')}, "
+                               f"not this update ({digest})")
+    return check

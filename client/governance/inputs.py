@@ -16,7 +16,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 KINDS = ("parameter", "standard", "membership", "resolution")
 _DURATION = re.compile(r"(\d+)\s*([dhms]?)")
@@ -71,9 +71,10 @@ def proposal_spec(*, kind: str, title: str, deadline: str, rationale: str | None
                   sets: Sequence[str] = (), document: str | None = None, admit: str | None = None,
                   remove: str | None = None, msp_id: str | None = None, name: str | None = None,
                   text: str | None = None, config_update: str | None = None,
-                  config_sequence: int | None = None) -> dict[str, Any]:
+                  config_sequence: int | None = None,
+                  update_digest: Callable[[str], str] | None = None) -> dict[str, Any]:
     """The arguments of ``Proposal:Table`` (``document`` and ``config_update`` are file paths; their
-    fingerprints are sent)."""
+    fingerprints are sent: ``update_digest`` gives a channel update's, the one its signers check)."""
     if kind not in KINDS:
         raise GovernanceError(f"--kind must be one of {', '.join(KINDS)}, got {kind!r}")
     spec: dict[str, Any] = {"kind": kind, "title": title, "voting_seconds": duration_seconds(deadline)}
@@ -104,7 +105,7 @@ def proposal_spec(*, kind: str, title: str, deadline: str, rationale: str | None
         if (config_update is None) != (config_sequence is None):
             raise GovernanceError("--config-update FILE and --config-sequence N go together")
         if config_update is not None:
-            membership["config_sha256"] = sha256_of(config_update)
+            membership["config_sha256"] = (update_digest or sha256_of)(config_update)
             membership["config_sequence"] = config_sequence
         spec["membership"] = membership
     elif admit or remove or msp_id or name or config_update or config_sequence is not None:

@@ -269,7 +269,7 @@ def test_a_fifth_region_is_admitted_by_an_adopted_decision_and_its_peer_holds_th
 
     update = running.shared / "admit-sd.update.json"
     running.ok("BJ", "channel", "propose", "ecoledger", "--admit", str(definition), "-o", str(update))
-    assert "admits SDMSP: sign it only with the members' adopted decision" in running.fails(
+    assert "admits SDMSP: sign it only with an adopted membership proposal holding its hash" in running.fails(
         "BJ", "channel", "sign", str(update))
     decision = running.shared / "admit-sd.decision.json"
     running.ok("BJ", "channel", "decide", str(update), "--subject", "admit SD", "-o", str(decision))

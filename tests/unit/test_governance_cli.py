@@ -9,7 +9,6 @@ refusal reaches the CLI as the chaincode's message and is printed as one
 
 from __future__ import annotations
 
-import hashlib
 import json
 from types import SimpleNamespace
 from typing import Any
@@ -20,6 +19,7 @@ from click.testing import CliRunner
 from chaincode.runtime.router import STATUS_OK
 from client.cli.context import AppContext
 from client.cli.errors import CommandError
+from client.cli.governance_commands import update_digest
 from client.cli.main import cli
 from client.gateway import SubmitResult
 from client.governance.inputs import GovernanceError, assignment, duration_seconds, milestone, proposal_spec
@@ -27,6 +27,7 @@ from common import canonical
 from governance_world import ADMIN, DELEGATE_TJ, GovernanceWorld
 from monitoring_world import STATION
 from network import config
+from test_network_configupdate import needs_tools
 from test_permit_world import BJ_STEEL, ENTERPRISE, REGULATOR, PermitWorld
 
 CONSORTIUM = config.load("jingjinji")
@@ -207,13 +208,26 @@ class TestInputs:
         with pytest.raises(GovernanceError, match="belong to membership proposals"):
             proposal_spec(kind="resolution", title="t", deadline="1d", text="x", config_sequence=3)
 
-    def test_a_membership_proposal_carries_the_update_file_fingerprint(self, tmp_path):
-        update = tmp_path / "update.pb"
-        update.write_bytes(b"config update")
-        spec = proposal_spec(kind="membership", title="t", deadline="14d", admit="SD", config_update=str(update),
-                             config_sequence=4)
-        assert spec["membership"]["config_sha256"] == hashlib.sha256(b"config update").hexdigest()
+    @needs_tools
+    def test_a_membership_proposal_carries_the_digest_the_signers_check(self, tmp_path):
+        from network import configupdate as cu
+        from test_network_configupdate import channel_config
+
+        update = cu.propose("ecoledger", channel_config(), cu.set_batch_timeout("3s"))
+        path = tmp_path / "admit.update.json"
+        update.save(path)
+        spec = proposal_spec(kind="membership", title="t", deadline="14d", admit="SD", config_update=str(path),
+                             config_sequence=4, update_digest=update_digest)
+        assert spec["membership"]["config_sha256"] == update.digest
         assert spec["membership"]["config_sequence"] == 4
+
+    def test_a_file_that_is_not_a_channel_update_is_refused(self, tmp_path):
+        other = tmp_path / "update.pb"
+        other.write_bytes(b"config update")
+        with pytest.raises(CommandError, match=r"--config-update: .*update.pb is not a channel update "
+                                               r"file \(made by 'ecoledger channel propose'\)"):
+            proposal_spec(kind="membership", title="t", deadline="14d", admit="SD", config_update=str(other),
+                          config_sequence=4, update_digest=update_digest)
 
 
 def test_the_readme_shows_every_governance_command():

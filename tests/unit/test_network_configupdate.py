@@ -244,9 +244,19 @@ def test_an_admin_signs_an_admission_only_with_an_adopted_decision_holding_it(
 
     path = tmp_path / "admit.update.json"
     cu.propose("ecoledger", channel_config(), add).save(path)
-    with pytest.raises(NetworkError, match=r"this update admits SDMSP: sign it only with the members' adopted "
-                                           r"decision \(--decision FILE\)"):
+    with pytest.raises(NetworkError, match=r"this update admits SDMSP: sign it only with an adopted membership "
+                                           r"proposal holding its hash \(--proposal P-...\) or the members' "
+                                           r"adopted decision \(--decision FILE\)"):
         sign(network, path)
+    asked = []
+
+    def not_decided(digest: str, added: list[str]) -> None:
+        asked.append((digest, added))
+        raise NetworkError("proposal P-1 holds channel update 00, not this update")
+
+    with pytest.raises(NetworkError, match="not this update"):
+        sign(network, path, adopted=not_decided)
+    assert asked == [(cu.UpdateFile.load(path).digest, ["SDMSP"])]
     other = tmp_path / "other.decision.json"
     from network.decisions import Decision
 
