@@ -100,7 +100,8 @@ def world(ecoledger: Cli, network: Network, tmp_path_factory: pytest.TempPathFac
     tabled = world.write("admin-bj", "proposal", "table", "--kind", "resolution", "--title", TITLE,
                          "--text", "release 50 million m3 in spring", "--deadline", "1d")
     world.write("admin-tj", "proposal", "vote", tabled["id"], "yes")
-    world.write(HB_REG, "concern", "raise", "--area", "haihe", "--text", "low flow at Guanting")
+    # area HB, not a basin: the governance tests count the concerns of haihe on the same network
+    world.write(HB_REG, "concern", "raise", "--area", "HB", "--text", "low flow at Guanting")
     world.proposal = tabled["id"]  # type: ignore[attr-defined]
     # compensation on the bj-hb pair channel
     world.wait_for_pair_discovery()
@@ -221,10 +222,11 @@ def test_compensation_is_shown_to_its_pair_only(consoles: dict[str, Console], br
     agreement = world.agreement  # type: ignore[attr-defined]
     statement = world.query(BJ_REG, "compensation", "statement", agreement, "--all")
     bj = consoles["BJ"].json("/compensation")
-    assert [a["agreement"] for a in bj["agreements"]] == [agreement]
-    [period] = bj["agreements"][0]["periods"]
-    [settlement] = bj["settlements"]
-    assert bj["agreements"][0]["status"] == statement["agreement"]["status"] == "in_force"
+    # the compensation tests' agreements are on the same pair channel: look at this module's
+    [mine] = [a for a in bj["agreements"] if a["agreement"] == agreement]
+    [period] = mine["periods"]
+    [settlement] = [s for s in bj["settlements"] if s["agreement"] == agreement]
+    assert mine["status"] == statement["agreement"]["status"] == "in_force"
     [row] = [r for r in statement["periods"] if r["period"] == period["period"]]
     assert (period["p"], period["status"]) == (row["index"]["p"], row["status"])
     assert (settlement["settlement"], settlement["status"]) == (row["settlement"]["id"], row["settlement"]["status"])
@@ -243,4 +245,4 @@ def test_compensation_is_shown_to_its_pair_only(consoles: dict[str, Console], br
 def test_regions_view_shows_the_waste_transfer_and_the_payment(consoles: dict[str, Console]):
     flows = {(f["kind"], f["from"], f["to"]): f for f in consoles["BJ"].json("/regions")["flows"]}
     assert flows[("waste", "BJ", "HB")]["amount"] == "12000"
-    assert flows[("payment", "BJ", "HB")]["count"] == 1
+    assert flows[("payment", "BJ", "HB")]["count"] >= 1  # this module's; other modules settle on bj-hb too
