@@ -124,15 +124,23 @@ def test_each_host_runs_only_its_own_nodes_bound_to_its_own_address(running: Clu
         assert {n["pid"] for n in status["nodes"]} <= host_pids
 
 
-def _parameters(cluster: Cluster, code: str) -> dict[str, Any]:
-    return cluster.json(code, "--as", f"admin-{code.lower()}", "registry", "parameters")
+def _table(cluster: Cluster, title: str, **options: Any) -> subprocess.CompletedProcess:
+    """A write on the coordinator's host: a resolution tabled by its admin (``--json``: id and block)."""
+    return cluster.run("CO", "--as", "admin-co", "--json", "proposal", "table", "--kind", "resolution",
+                       "--title", title, "--text", "written on the coordinator's host", "--deadline", "7d",
+                       **options)
+
+
+def _title_on(cluster: Cluster, code: str, proposal_id: str) -> str | None:
+    """The proposal's title as ``code``'s host reads it from its own peer, or ``None`` while it has not got it."""
+    result = cluster.run(code, "--as", f"admin-{code.lower()}", "--json", "proposal", "show", proposal_id)
+    return json.loads(result.stdout)["title"] if result.returncode == 0 else None
 
 
 def test_a_submit_on_one_host_commits_and_is_read_on_every_other(running: Cluster) -> None:
     deadline = time.monotonic() + 120
     while True:  # the coordinator's gateway needs cross-host discovery once
-        result = running.run("CO", "--as", "admin-co", "--json", "registry", "set-parameter",
-                             "credit_window_days", "401")
+        result = _table(running, "read on every host")
         if result.returncode == 0 or time.monotonic() > deadline:
             break
         time.sleep(3)
@@ -141,9 +149,9 @@ def test_a_submit_on_one_host_commits_and_is_read_on_every_other(running: Cluste
     assert committed["block"] > 0
     for code in ["BJ", "TJ", "HB"]:
         deadline = time.monotonic() + 30
-        while _parameters(running, code).get("credit_window_days") != 401 and time.monotonic() < deadline:
+        while _title_on(running, code, committed["id"]) is None and time.monotonic() < deadline:
             time.sleep(1)
-        assert _parameters(running, code)["credit_window_days"] == 401, code
+        assert _title_on(running, code, committed["id"]) == "read on every host", code
 
 
 def _private_keys(folder: Path) -> dict[str, Path]:
@@ -221,17 +229,16 @@ def test_a_cut_off_host_falls_behind_while_the_others_commit_then_catches_up(run
     """HB's link goes down while the coordinator keeps submitting: BJ, TJ and CO (3 of 4 ordering nodes,
     3 of 4 endorsing organizations) keep committing; once the link is back HB catches up and every
     peer holds the same blocks, the last acknowledged write included."""
-    acknowledged: list[tuple[int, int]] = []
+    acknowledged: list[tuple[str, int]] = []  # (proposal id, block)
     before, _ = _chain(running, "HB")
     running.hosts.cut("HB")
     try:
-        value, deadline = 500, time.monotonic() + 240
+        deadline = time.monotonic() + 240
         while len(acknowledged) < 4 and time.monotonic() < deadline:
-            result = running.run("CO", "--as", "admin-co", "--json", "registry", "set-parameter",
-                                 "credit_window_days", str(value), timeout=120)
+            result = _table(running, f"written while HB is cut off {len(acknowledged) + 1}", timeout=120)
             if result.returncode == 0:
-                acknowledged.append((value, json.loads(result.stdout)["block"]))
-                value += 1
+                written = json.loads(result.stdout)
+                acknowledged.append((written["id"], written["block"]))
             else:
                 time.sleep(2)
         assert len(acknowledged) >= 4, f"only {len(acknowledged)} writes committed while HB was cut off"
@@ -248,7 +255,7 @@ def test_a_cut_off_host_falls_behind_while_the_others_commit_then_catches_up(run
         time.sleep(3)
     assert len(set(chains.values())) == 1, f"peers disagree after the heal: {chains}"
     assert chains["HB"][0] > last_block
-    assert _parameters(running, "HB")["credit_window_days"] == acknowledged[-1][0]
+    assert _title_on(running, "HB", acknowledged[-1][0]) == f"written while HB is cut off {len(acknowledged)}"
 
 
 def test_a_fifth_region_is_admitted_by_an_adopted_decision_and_its_peer_holds_the_same_blocks(
@@ -309,8 +316,7 @@ def test_with_two_ordering_nodes_down_nothing_is_ordered_and_ordering_resumes_wh
     running.ok("HB", "network", "stop-node", "orderer.hb")
     try:
         try:
-            stalled = running.run("CO", "--as", "admin-co", "registry", "set-parameter", "credit_window_days",
-                                  "700", timeout=150)
+            stalled = _table(running, "with two ordering nodes down", timeout=150)
             assert stalled.returncode != 0, "a write committed with only 2 of 4 ordering nodes"
         except subprocess.TimeoutExpired:
             pass  # still waiting for its commit: not acknowledged either
@@ -320,8 +326,7 @@ def test_with_two_ordering_nodes_down_nothing_is_ordered_and_ordering_resumes_wh
         running.ok("TJ", "network", "start-node", "orderer.tj")
     deadline, result = time.monotonic() + 240, None
     while time.monotonic() < deadline:
-        result = running.run("CO", "--as", "admin-co", "--json", "registry", "set-parameter", "credit_window_days",
-                             "701", timeout=120)
+        result = _table(running, "after one ordering node returned", timeout=120)
         if result.returncode == 0:
             break
         time.sleep(5)
@@ -329,4 +334,4 @@ def test_with_two_ordering_nodes_down_nothing_is_ordered_and_ordering_resumes_wh
     running.ok("HB", "network", "start-node", "orderer.hb")
     chains = _converged(running)
     assert len(set(chains.values())) == 1, f"peers disagree after ordering resumed: {chains}"
-    assert _parameters(running, "BJ")["credit_window_days"] == 701
+    assert _title_on(running, "BJ", json.loads(result.stdout)["id"]) == "after one ordering node returned"
