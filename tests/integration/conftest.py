@@ -76,3 +76,18 @@ def network(fabric_home: Path) -> Iterator[Network]:
 @pytest.fixture(scope="session")
 def ecoledger(network: Network, fabric_home: Path) -> Cli:
     return Cli(fabric_home)
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's, installed by scripts/system-packages.sh; never a downloaded browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium for the console tests, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "chromium not installed: run scripts/system-packages.sh"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield b
+        b.close()

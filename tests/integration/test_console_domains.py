@@ -35,7 +35,6 @@ pytestmark = pytest.mark.network
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "console-domains"
 BJ_CONSOLE_PORT, TJ_CONSOLE_PORT = TEST_BASE_PORT + 193, TEST_BASE_PORT + 194
-CHROMIUM = "/usr/bin/chromium"
 PAIR = "bj-hb"
 OIL = "HW08 900-249-08"
 GENERATOR = credit_code("BJ", "CNDLM", 1)
@@ -130,17 +129,6 @@ def consoles(world: DomainWorld, fabric_home: Path, ecoledger: Cli,
     yield running
     for console in running.values():
         console.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "chromium not installed: run scripts/system-packages.sh"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 def visit(browser: Any, url: str, shot: str) -> str:

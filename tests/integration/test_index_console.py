@@ -49,7 +49,6 @@ ARTIFACTS = ROOT / "test-artifacts" / "console"
 PG_PORT = TEST_BASE_PORT + 190
 BJ_CONSOLE_PORT = TEST_BASE_PORT + 191
 TJ_CONSOLE_PORT = TEST_BASE_PORT + 192
-CHROMIUM = "/usr/bin/chromium"
 VINTAGE = 2030
 GLASS = credit_code("BJ", "XCNLE", 1)
 PAPER = credit_code("HB", "XCNLE", 1)
@@ -291,17 +290,6 @@ def consoles(bj_index: str, world: World, fabric_home: Path, ecoledger: Cli,
     yield running
     for console in running.values():
         console.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "chromium not installed: run scripts/system-packages.sh"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 def visit(browser: Any, url: str, shot: str) -> tuple[str, list[str]]:
