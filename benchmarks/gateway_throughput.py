@@ -29,17 +29,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import secrets
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from benchmarks.common import (
     Gateways, LoadResult, add_network_options, default_home, environment, finish, int_list, log, positive_float,
     positive_int, run_load, running_network, stop_on_signals, table,
 )
-from network.bootstrap import Network
+from network.bootstrap import Network, UpReport
 
 DEFAULT_BASE_PORT = 29500
 MODES = ("evaluate", "submit", "submit-readonly")
@@ -67,7 +68,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="home folder of the benchmark network (default: <tmp>/ecoledger-bench-gateway-<port>)")
     parser.add_argument("--keep", action="store_true",
                         help="leave the network running at the end; a later run with the same home/port reuses it")
+    parser.add_argument("--attach", action="store_true",
+                        help="measure the network already running in --home as it is (for instance one "
+                             "organization's host of a multi-host consortium): no start, no purge")
     args = parser.parse_args(argv)
+    if args.attach and args.home is None:
+        parser.error("--attach needs --home (the home folder of the running network)")
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     unknown = [m for m in modes if m not in MODES]
     if unknown or not modes:
@@ -80,9 +86,16 @@ class Operations:
     """One transaction of each mode; ``tag`` tells this run's proposals from those of runs on a kept network."""
 
     def __init__(self, gateways: Gateways) -> None:
-        self.reader = gateways.contract(READER)
-        self.writer = gateways.contract(WRITER)
+        self.gateways = gateways
         self.tag = "b" + secrets.token_hex(4)
+
+    @property
+    def reader(self) -> Any:  # opened on first use: a host's wallet may hold only the writer
+        return self.gateways.contract(READER)
+
+    @property
+    def writer(self) -> Any:
+        return self.gateways.contract(WRITER)
 
     async def evaluate(self, worker: int, sequence: int, result: LoadResult) -> None:
         await self.reader.evaluate("Registry:Members")
@@ -106,9 +119,11 @@ async def measure(network: Network, args: argparse.Namespace, rows: list[dict[st
     gateways = Gateways(network)
     try:
         ops = Operations(gateways)
-        chain = gateways.gateway(READER).get_network(network.consortium.channel)
-        log(f"warm-up: {args.warmup} evaluates, {max(1, args.warmup // 3)} submits")
-        for i in range(args.warmup):
+        watcher = READER if "evaluate" in args.modes or "submit-readonly" in args.modes else WRITER
+        chain = gateways.gateway(watcher).get_network(network.consortium.channel)
+        reads = args.warmup if watcher == READER else 0
+        log(f"warm-up: {reads} evaluates, {max(1, args.warmup // 3)} submits")
+        for i in range(reads):
             await ops.evaluate(0, i, LoadResult(1))
         for i in range(max(1, args.warmup // 3)):
             await ops.table(f"{ops.tag} warm-up {i}")
@@ -152,6 +167,22 @@ def report(result: dict[str, Any]) -> str:
     return text
 
 
+@contextlib.contextmanager
+def attached_or_running(home: Path, args: argparse.Namespace) -> Iterator[tuple[Network, UpReport]]:
+    if not args.attach:
+        with running_network(home, args.base_port, args.consortium, args.consensus, args.keep) as running:
+            yield running
+        return
+    from benchmarks.common import use_home
+    from network.bootstrap import resolve
+
+    use_home(home)
+    network = Network(resolve(args.consortium))
+    if not network.is_running():
+        raise SystemExit(f"--attach: no network of {network.consortium.name} is running in {network.layout.root}")
+    yield network, UpReport(network.consortium, network.package_ids, already_running=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     stop_on_signals()
@@ -159,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     result: dict[str, Any] = {"benchmark": "gateway_throughput", "environment": environment(), "levels": []}
     try:
-        with running_network(home, args.base_port, args.consortium, args.consensus, args.keep) as (network, up):
+        with attached_or_running(home, args) as (network, up):
             result["config"] = {
                 "consortium": network.consortium.name, "consensus": network.consortium.consensus,
                 "base_port": network.consortium.base_port, "home": str(home),

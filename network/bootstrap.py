@@ -29,9 +29,9 @@ import yaml
 from network import binaries, channels, config, nodes
 from network.ca import OrgCA
 from network.commands import run_with_retry
-from network.config import Consortium, Organization
+from network.config import Channel, Consortium, Organization
 from network.configtx import genesis_block, write_configtx
-from network.errors import NetworkError
+from network.errors import NetworkError, ToolError
 from network.layout import Layout
 from network.lifecycle import Lifecycle, package
 from network.onboarding import add_admins_to_wallet, admin_name
@@ -286,12 +286,13 @@ class Network:
             ca.issue(f"chaincode-{org.code.lower()}", "client", self.layout.chaincode_server_dir(org), tls=True)
             progress(f"  {org.msp_id}: orderer, {len(org.peers)} peer(s), admin, chaincode server identities")
 
-    def _channel_artifacts(self) -> None:
+    def _channel_artifacts(self, only: "list[str] | None" = None) -> None:
         self._check_layout_version()
         nodes.write_node_configs(self.layout)
         write_configtx(self.layout, self.consortium)
         for channel in self.consortium.channels:
-            genesis_block(self.layout, channel)
+            if only is None or channel.name in only:
+                genesis_block(self.layout, channel)
         self._save_state(layout_version=LAYOUT_VERSION)
 
     def _check_layout_version(self) -> None:
@@ -302,33 +303,77 @@ class Network:
                                f"nodes shared their organization's MSP id); run 'ecoledger network down --purge' "
                                f"and bring it up again")
 
-    def create_channels(self, progress: Progress = print) -> list[Path]:
-        """Genesis blocks of every channel, from the members' public definitions (this host's own and the
-        imported ones); one member makes them and shares the files, each member joins its own nodes."""
+    def create_channels(self, progress: Progress = print, only: "list[str] | None" = None) -> list[Path]:
+        """Genesis blocks of the channels (``only``: of these), from the members' public definitions (this
+        host's own and the imported ones); one member makes them and shares the files, each member joins its
+        own nodes. A block made before is kept: a channel's genesis block never changes."""
         from network.members import missing_definitions
 
+        known = [c.name for c in self.consortium.channels]
+        unknown = sorted(set(only or ()) - set(known))
+        if unknown:
+            raise NetworkError(f"no channel {', '.join(unknown)} in consortium {self.consortium.name} "
+                               f"(channels: {', '.join(known)})")
         missing = missing_definitions(self.layout, self.consortium)
         if missing:
             raise NetworkError(f"cannot create the channels: no definition of {', '.join(missing)} on this host "
                                f"(each of them runs 'ecoledger org export', this host 'ecoledger org import')")
-        self._channel_artifacts()
-        blocks = [self.layout.channel_dir / f"{c.name}.block" for c in self.consortium.channels]
+        self._channel_artifacts(only)
+        blocks = [self.layout.channel_dir / f"{name}.block" for name in known if only is None or name in only]
         for block in blocks:
             progress(f"  {block}")
         return blocks
 
     def _join_channels(self, progress: Progress, only: "list[str] | None" = None, peers_only: bool = False) -> None:
-        """This host's ordering nodes join every channel, its peers the channels of their organization."""
+        """This host's ordering nodes join every channel they are consenters of, its peers the channels of
+        their organization."""
         for channel in self.consortium.channels:
             if only is not None and channel.name not in only:
                 continue
+            joined: list[str] = []
+            genesis = self.layout.channel_dir / f"{channel.name}.block"
+            consenters = None
+            if self.consortium.consensus == "bft" and not peers_only:
+                from network.configupdate import block_config, consenter_msps
+
+                consenters = consenter_msps(block_config(genesis.read_bytes()))
             for org in self.local_orgs if not peers_only else ():
-                channels.join_orderer(self.layout, org, channel)
+                block = genesis if consenters is None or org.orderer_msp_id in consenters \
+                    else self._later_consenter_block(org, channel)
+                if block is None:
+                    progress(f"  {channel.name}: {org.orderer_name} is not a consenter; its peers join alone")
+                    continue
+                channels.join_orderer(self.layout, org, channel, block)
+                joined.append(org.orderer_name)
             for org in channel.orgs:
                 if self.is_local(org):
                     for peer in org.peers:
                         channels.join_peer(self.layout, peer, channel)
-            progress(f"  {channel.name}: joined by " + ", ".join(o.code for o in self.local_orgs))
+                        joined.append(peer.name)
+            progress(f"  {channel.name}: joined by " + (", ".join(joined) or "no node of this host"))
+
+    def _later_consenter_block(self, org: Organization, channel: Channel) -> Path | None:
+        """For an ordering node that is not a consenter in ``channel``'s genesis block: the channel's latest
+        config block, fetched from another member's ordering node, if an update has made it one since
+        (BFT); ``None`` if it is not a consenter at all."""
+        from network import configupdate as cu
+
+        genesis = self.layout.channel_dir / f"{channel.name}.block"
+        if channel.name in channels.orderer_channels(self.layout, org):
+            return genesis  # joined before: nothing to fetch
+        latest = self.layout.channel_dir / f"{channel.name}.config.block"
+        env = nodes.peer_cli_env(self.layout, org.peers[0])
+        for source in self.consortium.organizations:
+            ca = self.layout.orderer_dir(source) / "tls" / "ca.crt"
+            if source.code == org.code or not ca.exists():
+                continue
+            try:
+                cu.fetch_config_block(env, channel.name, source.orderer_address, ca, latest, attempts=2)
+            except ToolError:
+                continue
+            consenters = cu.consenter_msps(cu.block_config(latest.read_bytes()))
+            return latest if org.orderer_msp_id in consenters else None
+        return None
 
     def join_channels(self, blocks: list[Path], progress: Progress = print, peers_only: bool = False) -> list[str]:
         """Join this host's nodes to the channels whose genesis blocks another member shared (``peers_only``:
@@ -366,39 +411,39 @@ class Network:
             mine = [o for o in channel.orgs if self.is_local(o)]
             if not mine:
                 continue
-            committed = lifecycle.committed(channel, mine[0])
+            if channel.name not in channels.peer_channels(self.layout, mine[0].peers[0]):
+                progress(f"  {channel.name}: {mine[0].peers[0].name} has not joined it yet")
+                continue
+            plan = lifecycle.plan(channel, mine[0])
             for org in mine:
-                lifecycle.approve(channel, org, ids[org.code], committed=committed)
-            if committed:
-                progress(f"  {channel.name}: already committed")
+                lifecycle.approve(channel, org, ids[org.code], committed=plan.done, sequence=plan.sequence)
+            if plan.done:
+                progress(f"  {channel.name}: already committed (sequence {plan.sequence})")
                 continue
-            approvals = lifecycle.approvals(channel, mine[0])
+            approvals = lifecycle.approvals(channel, mine[0], plan.sequence)
             if sum(approvals.values()) * 2 <= len(channel.orgs):
-                progress(f"  {channel.name}: approved by {', '.join(k for k, v in approvals.items() if v)}; "
-                         f"waiting for a majority of {len(channel.orgs)} before commit")
+                progress(f"  {channel.name}: sequence {plan.sequence} approved by "
+                         f"{', '.join(k for k, v in approvals.items() if v)}; waiting for a majority of "
+                         f"{len(channel.orgs)} before commit")
                 continue
-            lifecycle.commit(channel, mine[0], [o for o in channel.orgs if approvals.get(o.msp_id)])
+            lifecycle.commit(channel, mine[0], [o for o in channel.orgs if approvals.get(o.msp_id)], plan.sequence)
             progress(f"  {channel.name}: {self.consortium.chaincode_name} {self.consortium.chaincode_version} "
-                     f"committed")
+                     f"committed (sequence {plan.sequence})")
 
     def deploy(self, progress: Progress = print) -> None:
-        """``org deploy``: chaincode for this host's organizations, then the registry if this is the
-        coordinator's host and the all-members channel has the chaincode."""
+        """``org deploy``: chaincode for this host's organizations, then the registry on each channel whose
+        writer runs here (the coordinator's host for the all-members channel, a pair's first region for a
+        pair channel) once the channel has the chaincode."""
         self._deploy(progress)
-        coordinator = self._registry_writer()
-        if self.is_local(coordinator):
-            lifecycle = Lifecycle(self.layout, self.consortium)
-            if lifecycle.committed(self.consortium.channels[0], coordinator):
-                self._bootstrap_registry(progress)
-            else:
-                progress(f"  registry: waiting for the chaincode on {self.consortium.channel}")
+        self._bootstrap_registry(progress, wait_for_chaincode=True)
         self._save_state(complete=True)
 
-    def _registry_writer(self) -> Organization:
-        c = self.consortium
-        return next((o for o in c.organizations if o.kind == "coordinator"), c.organizations[0])
+    def _has_chaincode(self, channel: Channel, org: Organization) -> bool:
+        if channel.name not in channels.peer_channels(self.layout, org.peers[0]):
+            return False
+        return Lifecycle(self.layout, self.consortium).committed(channel, org)
 
-    def _bootstrap_registry(self, progress: Progress) -> None:
+    def _bootstrap_registry(self, progress: Progress, wait_for_chaincode: bool = False) -> None:
         """Write members and rule parameters to every channel's ledger (idempotent).
 
         On the all-members channel as the coordinator's admin; on a pair channel as the admin of its
@@ -416,6 +461,9 @@ class Network:
                 continue
             if not self.is_local(org):
                 progress(f"  {channel.name}: the registry is written from {org.code}'s host")
+                continue
+            if wait_for_chaincode and not self._has_chaincode(channel, org):
+                progress(f"  {channel.name}: registry waits for the chaincode")
                 continue
             targets: list[str] = []
             for member in channel.orgs:

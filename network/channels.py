@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 
 from network import binaries
 from network.commands import first_json, run, run_with_retry
@@ -22,11 +23,13 @@ def orderer_channels(layout: Layout, org: Organization) -> list[str]:
     return [c["name"] for c in (first_json(out).get("channels") or [])] if "{" in out else []
 
 
-def join_orderer(layout: Layout, org: Organization, channel: Channel) -> bool:
-    """True if the node joined now, False if it already had the channel."""
+def join_orderer(layout: Layout, org: Organization, channel: Channel, block: "Path | None" = None) -> bool:
+    """True if the node joined now, False if it already had the channel. ``block``: the genesis block, or
+    for a node that became a consenter by a later update, the config block that made it one (the node then
+    pulls the blocks before it from the other consenters)."""
     if channel.name in orderer_channels(layout, org):
         return False
-    block = layout.channel_dir / f"{channel.name}.block"
+    block = block or layout.channel_dir / f"{channel.name}.block"
     _osnadmin(layout, org, ["join", "--channelID", channel.name, "--config-block", str(block)],
               f"joining {org.orderer_name} to {channel.name}")
     return True

@@ -304,15 +304,33 @@ def submit(update: UpdateFile, env: dict[str, str], orderer: str, orderer_ca: Pa
                        what=f"submitting the update of {update.channel}")
 
 
+def fetch_config_block(env: dict[str, str], channel: str, orderer: str, orderer_ca: Path, target: Path,
+                       attempts: int = 5) -> Path:
+    """Write the channel's latest config block to ``target``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    run_with_retry([binaries.binary("peer"), "channel", "fetch", "config", str(target), "-c", channel,
+                    "-o", orderer, "--tls", "--cafile", str(orderer_ca)], env=env, attempts=attempts, delay=2.0,
+                   what=f"fetching the configuration of {channel}")
+    return target
+
+
+def block_config(block: bytes) -> dict[str, Any]:
+    """The decoded Config a config (or genesis) block carries."""
+    return decode("common.Block", block)["data"]["data"][0]["payload"]["data"]["config"]
+
+
+def consenter_msps(config: dict[str, Any]) -> list[str]:
+    """MSP ids of the channel's BFT consenters (empty for Raft, whose consenters carry no MSP id)."""
+    orderer = config["channel_group"]["groups"]["Orderer"]
+    mapping = orderer["values"].get("Orderers", {}).get("value", {}).get("consenter_mapping") or []
+    return [c["msp_id"] for c in mapping]
+
+
 def fetch_config(env: dict[str, str], channel: str, orderer: str, orderer_ca: Path) -> dict[str, Any]:
     """The channel's current configuration (decoded), from its latest config block."""
     with tempfile.TemporaryDirectory() as tmp:
-        block = Path(tmp) / "config.block"
-        run_with_retry([binaries.binary("peer"), "channel", "fetch", "config", str(block), "-c", channel,
-                        "-o", orderer, "--tls", "--cafile", str(orderer_ca)], env=env, attempts=5, delay=2.0,
-                       what=f"fetching the configuration of {channel}")
-        document = decode("common.Block", block.read_bytes())
-    return document["data"]["data"][0]["payload"]["data"]["config"]
+        block = fetch_config_block(env, channel, orderer, orderer_ca, Path(tmp) / "config.block")
+        return block_config(block.read_bytes())
 
 
 Edit = Callable[[dict[str, Any]], str]
@@ -327,8 +345,27 @@ def set_batch_timeout(timeout: str) -> Edit:
     return edit
 
 
-def admit_organization(definition: dict[str, Any]) -> Edit:
-    """Add an organization (its exported definition) as an application member of the channel."""
+def bft_quorum(consenters: int) -> int:
+    """Signatures a block needs from ``consenters`` BFT nodes: ceil((n + f + 1) / 2), f = (n - 1) // 3."""
+    faults = (consenters - 1) // 3
+    return (consenters + faults + 2) // 2
+
+
+def block_validation_policy(mapping: list[dict[str, Any]]) -> dict[str, Any]:
+    """The one BlockValidation policy a SmartBFT orderer accepts: a quorum of the consenters' identities, in
+    mapping order (``orderer/consensus/smartbft/configverifier.go`` compares it exactly)."""
+    return {"type": 1, "value": {
+        "identities": [{"principal": {"id_bytes": c["identity"], "mspid": c["msp_id"]},
+                        "principal_classification": "IDENTITY"} for c in mapping],
+        "rule": {"n_out_of": {"n": bft_quorum(len(mapping)),
+                              "rules": [{"signed_by": i} for i in range(len(mapping))]}},
+        "version": 0}}
+
+
+def admit_organization(definition: dict[str, Any], consenter: bool = False) -> Edit:
+    """Add an organization (its exported definition) as an application member of the channel; with
+    ``consenter``, also its ordering node: its MSP and endpoint in the Orderer group and one more entry in the
+    BFT consenter mapping, with the block validation quorum recomputed (one consenter change, as Fabric asks)."""
     from network.members import application_group
 
     def edit(config: dict[str, Any]) -> str:
@@ -336,7 +373,30 @@ def admit_organization(definition: dict[str, Any]) -> Edit:
         if definition["msp_id"] in groups:
             raise NetworkError(f"{definition['msp_id']} is already a member of this channel")
         groups[definition["msp_id"]] = application_group(definition)
-        return f"admit {definition['code']} ({definition['msp_id']}) as an application member"
+        described = f"admit {definition['code']} ({definition['msp_id']}) as an application member"
+        if consenter:
+            described += add_consenter(definition)(config)
+        return described
+    return edit
+
+
+def add_consenter(definition: dict[str, Any]) -> Edit:
+    from network.members import consenter_entry, orderer_group
+
+    def edit(config: dict[str, Any]) -> str:
+        orderer = config["channel_group"]["groups"]["Orderer"]
+        kind = orderer["values"]["ConsensusType"]["value"]["type"]
+        if kind != "BFT":
+            raise NetworkError(f"the channel's ordering service is {kind}; adding a consenter is done for BFT only")
+        msp_id = definition["orderer_msp_id"]
+        if msp_id in orderer["groups"]:
+            raise NetworkError(f"{msp_id} is already in the channel's ordering service")
+        mapping = orderer["values"]["Orderers"]["value"]["consenter_mapping"]
+        orderer["groups"][msp_id] = orderer_group(definition)
+        mapping.append(consenter_entry(definition, max((int(c["id"]) for c in mapping), default=0) + 1))
+        orderer["policies"]["BlockValidation"]["policy"] = block_validation_policy(mapping)
+        return (f" and its ordering node {definition['orderer']['address']} as BFT consenter "
+                f"{len(mapping)} (blocks need {bft_quorum(len(mapping))} of {len(mapping)} signatures)")
     return edit
 
 

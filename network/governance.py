@@ -113,6 +113,7 @@ def status(network: Any, path: Path, code: str | None = None) -> dict[str, Any]:
     verdicts = cu.check(config, document, set(signatures))
     return {"channel": update.channel, "description": update.description, "digest": update.digest,
             "current": cu.config_hash(config) == update.base_config_hash,
+            "config_sequence": int(config.get("sequence") or 0),
             "signed_by": [m for m, _ in signatures],
             "changes": [{"path": c.path, "kind": c.kind, "policy": c.policy} for c in cu.changes(config, document)],
             "policies": [{"policy": v.policy, "satisfied": v.satisfied, "explanation": v.explanation}

@@ -23,7 +23,15 @@ from network.errors import ToolError
 from network.layout import Layout
 from network.nodes import peer_cli_env
 
-SEQUENCE = 1
+FIRST_SEQUENCE = 1
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The definition sequence to approve on a channel, and whether it is committed already."""
+
+    sequence: int
+    done: bool
 
 
 def _tar_bytes(files: dict[str, bytes]) -> bytes:
@@ -81,9 +89,9 @@ class Lifecycle:
         return ["-o", org.orderer_address, "--tls", "--cafile",
                 str(self.layout.orderer_dir(org) / "tls" / "ca.crt")]
 
-    def _definition_args(self, channel: Channel) -> list[str]:
+    def _definition_args(self, channel: Channel, sequence: int) -> list[str]:
         args = ["--channelID", channel.name, "--name", self.consortium.chaincode_name,
-                "--version", self.consortium.chaincode_version, "--sequence", str(SEQUENCE)]
+                "--version", self.consortium.chaincode_version, "--sequence", str(sequence)]
         collections = self.collections_file(channel)
         if collections is not None:
             args += ["--collections-config", str(collections)]
@@ -122,7 +130,8 @@ class Lifecycle:
             self._peer(["lifecycle", "chaincode", "install", str(package_path)], org,
                        f"installing chaincode on {peer.name}", peer.index)
 
-    def committed(self, channel: Channel, org: Organization | None = None) -> bool:
+    def committed_definition(self, channel: Channel, org: Organization | None = None) -> dict | None:
+        """The definition committed on ``channel`` (``querycommitted`` JSON), or ``None`` before the first."""
         org = org or channel.orgs[0]
         try:
             out = self._peer(["lifecycle", "chaincode", "querycommitted", "--channelID", channel.name,
@@ -130,39 +139,60 @@ class Lifecycle:
                              f"querying committed chaincode on {channel.name}")
         except ToolError as err:
             if "404" in str(err) or "not found" in str(err):
-                return False
+                return None
             raise
-        return first_json(out).get("sequence", 0) >= SEQUENCE
+        found = first_json(out)
+        return found if found.get("sequence") else None
 
-    def approvals(self, channel: Channel, org: Organization) -> dict[str, bool]:
+    def committed(self, channel: Channel, org: Organization | None = None) -> bool:
+        return self.committed_definition(channel, org) is not None
+
+    def plan(self, channel: Channel, org: Organization | None = None) -> Plan:
+        """Which sequence this consortium's definition has on ``channel``: the committed one when it holds the
+        same private collections, else the next (a region admitted since brings collections of its own)."""
+        committed = self.committed_definition(channel, org)
+        if committed is None:
+            return Plan(FIRST_SEQUENCE, False)
+        have = collection_names(committed)
+        if have == self.collection_names(channel):
+            return Plan(int(committed["sequence"]), True)
+        return Plan(int(committed["sequence"]) + 1, False)
+
+    def collection_names(self, channel: Channel) -> list[str]:
+        path = self.collections_file(channel)
+        return sorted(c["name"] for c in json.loads(path.read_text())) if path is not None else []
+
+    def approvals(self, channel: Channel, org: Organization, sequence: int = FIRST_SEQUENCE) -> dict[str, bool]:
         """MSP id -> whether it approved this definition (asked through ``org``'s peer)."""
-        readiness = self._peer(["lifecycle", "chaincode", "checkcommitreadiness", *self._definition_args(channel),
-                                "--output", "json"], org, f"checking commit readiness on {channel.name}", retry=True)
+        readiness = self._peer(["lifecycle", "chaincode", "checkcommitreadiness",
+                                *self._definition_args(channel, sequence), "--output", "json"], org,
+                               f"checking commit readiness on {channel.name}", retry=True)
         return dict(first_json(readiness).get("approvals", {}))
 
-    def approved(self, channel: Channel, org: Organization) -> bool:
+    def approved(self, channel: Channel, org: Organization, sequence: int = FIRST_SEQUENCE) -> bool:
         """Whether ``org`` approved the definition as committed (after commit, readiness no longer answers)."""
         out = self._peer(["lifecycle", "chaincode", "queryapproved", "--channelID", channel.name, "--name",
-                          self.consortium.chaincode_name, "--sequence", str(SEQUENCE), "--output", "json"], org,
+                          self.consortium.chaincode_name, "--sequence", str(sequence), "--output", "json"], org,
                          f"querying {org.msp_id}'s approval on {channel.name}")
         return "package_id" in out or "source" in out
 
-    def approve(self, channel: Channel, org: Organization, package_id: str, committed: bool = False) -> None:
+    def approve(self, channel: Channel, org: Organization, package_id: str, committed: bool = False,
+                sequence: int = FIRST_SEQUENCE) -> None:
         """Approve for ``org`` (also after the definition was committed: a late organization joins)."""
         if committed:
             try:
-                if self.approved(channel, org):
+                if self.approved(channel, org, sequence):
                     return
             except ToolError:
                 pass
-        elif self.approvals(channel, org).get(org.msp_id):
+        elif self.approvals(channel, org, sequence).get(org.msp_id):
             return
         self._peer(["lifecycle", "chaincode", "approveformyorg", *self._orderer_args(org),
-                    *self._definition_args(channel), "--package-id", package_id], org,
+                    *self._definition_args(channel, sequence), "--package-id", package_id], org,
                    f"approving chaincode for {org.msp_id} on {channel.name}", retry=True)
 
     def commit(self, channel: Channel, org: Organization | None = None,
-               endorsers: "list[Organization] | None" = None) -> None:
+               endorsers: "list[Organization] | None" = None, sequence: int = FIRST_SEQUENCE) -> None:
         """Commit as ``org``, endorsed by ``endorsers`` (default: every member; a member that has not
         approved yet refuses to endorse the commit, so pass the ones that did)."""
         org = org or channel.orgs[0]
@@ -172,5 +202,18 @@ class Lifecycle:
             targets += ["--peerAddresses", peer.address,
                         "--tlsRootCertFiles", str(self.layout.peer_dir(peer) / "tls" / "ca.crt")]
         self._peer(["lifecycle", "chaincode", "commit", *self._orderer_args(org),
-                    *self._definition_args(channel), *targets], org,
+                    *self._definition_args(channel, sequence), *targets], org,
                    f"committing chaincode on {channel.name}", retry=True)
+
+
+def collection_names(definition: dict) -> list[str]:
+    """Names of the private collections in a committed definition (``querycommitted`` JSON)."""
+    def name(entry: object) -> str:
+        # the peer CLI prints the Go structs with encoding/json: {"Payload": {"StaticCollectionConfig": {"name"}}};
+        # protobuf JSON would give {"static_collection_config": {"name"}}
+        while isinstance(entry, dict) and "name" not in entry and len(entry) == 1:
+            entry = next(iter(entry.values()))
+        return str(entry.get("name", "")) if isinstance(entry, dict) else ""
+
+    configs = (definition.get("collections") or {}).get("config") or []
+    return sorted(name(c) for c in configs)

@@ -52,6 +52,7 @@ def export_document(layout: Layout, consortium: Consortium, org: Organization) -
         "msp_id": org.msp_id,
         "orderer_msp_id": org.orderer_msp_id,
         "name": org.name,
+        "local_name": org.local_name,
         "kind": org.kind,
         "host": org.host,
         "msp": {"root_cert": _read(msp / "cacerts" / "ca.pem", f"{org.msp_id} root certificate"),
@@ -122,6 +123,31 @@ def import_document(layout: Layout, consortium: Consortium, document: Any,
     return org
 
 
+def add_member(consortium_file: Path, document: Any) -> None:
+    """Append the organization of an exported definition to this home's consortium file (a region the
+    consortium admitted: its ports follow from its place, last). The caller imports the definition next,
+    which checks its addresses against the consortium; on a mismatch it restores the file."""
+    import yaml
+
+    if not isinstance(document, dict) or document.get("version") != EXPORT_VERSION:
+        raise NetworkError(f"not an organization definition of version {EXPORT_VERSION} "
+                           f"(made by 'ecoledger org export')")
+    check_public(document)
+    data = yaml.safe_load(consortium_file.read_text(encoding="utf-8"))
+    if any(o["code"] == document.get("code") for o in data["organizations"]):
+        return
+    if document.get("consortium") != data["name"]:
+        raise NetworkError(f"definition is for consortium {document.get('consortium')!r}, "
+                           f"this home runs {data['name']!r}")
+    entry = {"code": document["code"], "name": document["name"], "kind": document["kind"]}
+    if document.get("local_name"):
+        entry["local_name"] = document["local_name"]
+    if document.get("host") and document["host"] != "127.0.0.1":
+        entry["host"] = document["host"]
+    data["organizations"].append(entry)
+    consortium_file.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
 def missing_definitions(layout: Layout, consortium: Consortium) -> list[str]:
     """Organizations whose public material this home does not have yet."""
     missing = []
@@ -141,32 +167,57 @@ def _signature_policy(msp_id: str, role: str) -> dict[str, Any]:
         "rule": {"n_out_of": {"n": 1, "rules": [{"signed_by": 0}]}}, "version": 0}}}
 
 
-def application_group(document: dict[str, Any]) -> dict[str, Any]:
-    """The organization as a channel's application member (decoded ConfigGroup, as configtxlator reads it),
-    built from its exported definition: MSP with NodeOUs, the usual four policies, its anchor peer."""
+def _b64(pem: str) -> str:
     import base64
 
-    check_public(document)
-    msp_id = document["msp_id"]
+    return base64.b64encode(pem.encode()).decode()
 
-    def b64(pem: str) -> str:
-        return base64.b64encode(pem.encode()).decode()
 
-    root = b64(document["msp"]["root_cert"])
+def _msp_value(document: dict[str, Any], msp_id: str) -> dict[str, Any]:
+    """The MSP value (NodeOUs on, the organization's CA and TLS CA roots) as configtxlator decodes it."""
+    root = _b64(document["msp"]["root_cert"])
 
     def ou(name: str) -> dict[str, str]:
         return {"certificate": root, "organizational_unit_identifier": name}
 
-    msp = {"name": msp_id, "root_certs": [root], "tls_root_certs": [b64(document["msp"]["tls_root_cert"])],
+    msp = {"name": msp_id, "root_certs": [root], "tls_root_certs": [_b64(document["msp"]["tls_root_cert"])],
            "intermediate_certs": [], "admins": [], "revocation_list": [], "organizational_unit_identifiers": [],
            "tls_intermediate_certs": [],
            "crypto_config": {"identity_identifier_hash_function": "SHA256", "signature_hash_family": "SHA2"},
            "fabric_node_ous": {"enable": True, "client_ou_identifier": ou("client"), "peer_ou_identifier": ou("peer"),
                                "admin_ou_identifier": ou("admin"), "orderer_ou_identifier": ou("orderer")}}
+    return {"mod_policy": "Admins", "version": "0", "value": {"type": 0, "config": msp}}
+
+
+def application_group(document: dict[str, Any]) -> dict[str, Any]:
+    """The organization as a channel's application member (decoded ConfigGroup, as configtxlator reads it),
+    built from its exported definition: MSP with NodeOUs, the usual four policies, its anchor peer."""
+    check_public(document)
+    msp_id = document["msp_id"]
     return {"groups": {}, "mod_policy": "Admins", "version": "0",
             "policies": {"Admins": _signature_policy(msp_id, "ADMIN"), "Readers": _signature_policy(msp_id, "MEMBER"),
                          "Writers": _signature_policy(msp_id, "MEMBER"),
                          "Endorsement": _signature_policy(msp_id, "PEER")},
-            "values": {"MSP": {"mod_policy": "Admins", "version": "0", "value": {"type": 0, "config": msp}},
+            "values": {"MSP": _msp_value(document, msp_id),
                        "AnchorPeers": {"mod_policy": "Admins", "version": "0",
                                        "value": {"anchor_peers": list(document.get("anchor_peers") or [])}}}}
+
+
+def orderer_group(document: dict[str, Any]) -> dict[str, Any]:
+    """The organization's ordering node's MSP as a member of a channel's Orderer group, with its endpoint."""
+    check_public(document)
+    msp_id = document["orderer_msp_id"]
+    return {"groups": {}, "mod_policy": "Admins", "version": "0",
+            "policies": {"Admins": _signature_policy(msp_id, "ADMIN"), "Readers": _signature_policy(msp_id, "MEMBER"),
+                         "Writers": _signature_policy(msp_id, "MEMBER")},
+            "values": {"MSP": _msp_value(document, msp_id),
+                       "Endpoints": {"mod_policy": "Admins", "version": "0",
+                                     "value": {"addresses": [document["orderer"]["address"]]}}}}
+
+
+def consenter_entry(document: dict[str, Any], consenter_id: int) -> dict[str, Any]:
+    """The ordering node's entry in a BFT channel's consenter mapping (host and port: its cluster listener)."""
+    host, port = document["orderer"]["address"].rsplit(":", 1)
+    tls = _b64(document["orderer"]["tls_cert"])
+    return {"id": consenter_id, "host": host, "port": int(port), "msp_id": document["orderer_msp_id"],
+            "identity": _b64(document["orderer"]["identity_cert"]), "client_tls_cert": tls, "server_tls_cert": tls}

@@ -337,6 +337,10 @@ def _apply(ctx: TxContext, proposal: dict[str, Any], result: dict[str, Any]) -> 
                     "proposal": proposal["id"], **stamp_for(ctx).record()}
         decision.pop("action")
         ctx.save(MEMBERSHIP, decision)
+        if decision["decision"] == ADMIT:
+            registry.admit_region(ctx, decision["msp_id"], decision["region"], decision["name"])
+        else:
+            registry.remove_region(ctx, decision["msp_id"])
         ctx.emit(EVENT_MEMBERSHIP, {"region": decision["region"], "decision": decision["decision"],
                                     "msp_id": decision["msp_id"], "proposal": proposal["id"], "tx_id": ctx.tx_id})
         return ADOPTED, {**result, "membership": decision["decision"]}

@@ -39,6 +39,27 @@ def region_msps(ctx: TxContext) -> list[str]:
     return [record["msp_id"] for record in members(ctx) if record["kind"] == REGION_KIND]
 
 
+def admit_region(ctx: TxContext, msp_id: str, code: str, name: str) -> dict[str, Any]:
+    """Write the member record of a region the consortium admitted (the one writer besides Bootstrap; called
+    by governance when a membership proposal is adopted). The record exists before the channel update lets
+    the organization transact, so its first transaction already finds it."""
+    existing = ctx.get_json(MEMBERS.key(msp_id))
+    if existing is not None:
+        return existing
+    record = {"msp_id": msp_id, "code": code, "name": name, "kind": REGION_KIND}
+    ctx.put_json(MEMBERS.key(msp_id), record)
+    return record
+
+
+def remove_region(ctx: TxContext, msp_id: str) -> bool:
+    """Delete the member record of a region the consortium removed; its past records keep its MSP id."""
+    existing = ctx.get_json(MEMBERS.key(msp_id))
+    if existing is None or existing["kind"] != REGION_KIND:
+        return False
+    ctx.delete(MEMBERS.key(msp_id))
+    return True
+
+
 def caller_member(ctx: TxContext) -> dict[str, Any]:
     """The caller's organization; callers from unknown organizations are refused."""
     value = ctx.get_json(MEMBERS.key(ctx.caller.msp_id))

@@ -53,7 +53,8 @@ def init(app: AppContext, code: str, consortium_file: str | None) -> None:
         report = net.init_orgs(progress)
     org = net.local_orgs[0]
     record({"org": org.code, "host": org.host, "home": str(net.layout.root),
-            "package_id": report.package_ids.get(org.code, "")}, app.as_json)
+            "package_id": report.package_ids.get(org.code, ""),
+            "phases_s": {name: round(seconds, 2) for name, seconds in report.phases.items()}}, app.as_json)
 
 
 @org_group.command("export")
@@ -71,11 +72,16 @@ def export(app: AppContext, code: str | None) -> None:
 
 @org_group.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--new", "new_member", is_flag=True,
+              help="The definitions may be of organizations this home's consortium does not list yet: a region "
+                   "the consortium admitted. They are appended to this home's consortium file.")
 @pass_app
-def import_(app: AppContext, files: tuple[Path, ...]) -> None:
+def import_(app: AppContext, files: tuple[Path, ...], new_member: bool) -> None:
     """Import other members' definitions (made by 'ecoledger org export')."""
+    from network.bootstrap import Network, saved_consortium_file
+    from network.config import load
     from network.errors import NetworkError
-    from network.members import import_document
+    from network.members import add_member, import_document
 
     net = app.network
     imported = []
@@ -84,6 +90,21 @@ def import_(app: AppContext, files: tuple[Path, ...]) -> None:
             document = json.loads(path.read_text(encoding="utf-8"))
         except ValueError:
             raise NetworkError(f"{path}: not JSON (expected the output of 'ecoledger org export')") from None
+        code = str(document.get("code")) if isinstance(document, dict) else ""
+        if code and code not in {o.code for o in net.consortium.organizations}:
+            if not new_member:
+                raise NetworkError(f"{path}: {code} is not a member of consortium {net.consortium.name}; once the "
+                                   f"consortium admitted it, import its definition with --new")
+            saved = saved_consortium_file(net.layout.root)
+            before = saved.read_text(encoding="utf-8")
+            add_member(saved, document)
+            try:
+                net = Network(load(str(saved)))
+                imported.append(import_document(net.layout, net.consortium, document, net.local_orgs).code + " (new)")
+            except Exception:
+                saved.write_text(before, encoding="utf-8")
+                raise
+            continue
         imported.append(import_document(net.layout, net.consortium, document, net.local_orgs).code)
     record({"imported": ", ".join(imported)}, app.as_json)
 
@@ -92,7 +113,9 @@ def import_(app: AppContext, files: tuple[Path, ...]) -> None:
 @pass_app
 def deploy(app: AppContext) -> None:
     """Install and approve the chaincode for this host's organization; commit on channels where a majority
-    approved; on the coordinator's host, also write the member registry once the chaincode is committed."""
+    approved (a definition that lacks the private collections of a region admitted since moves to the next
+    sequence); write the member registry of each channel this host writes once the chaincode is committed
+    there (the all-members channel from the coordinator's host, a pair channel from its first region's)."""
     net = app.network
     with steps("org deploy") as progress:
         net.deploy(progress)
@@ -105,14 +128,16 @@ def channel_group() -> None:
 
 
 @channel_group.command("create")
+@click.argument("names", nargs=-1, metavar="[CHANNEL]...")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Also copy the genesis blocks here (to hand to the other members).")
 @pass_app
-def create(app: AppContext, out_dir: Path | None) -> None:
-    """Make every channel's genesis block from the members' definitions (once, by one member)."""
+def create(app: AppContext, names: tuple[str, ...], out_dir: Path | None) -> None:
+    """Make the genesis blocks of the channels (default: all; or the CHANNELs named, e.g. the pair channels of
+    a newly admitted region) from the members' definitions, once, by one member."""
     net = app.network
     with steps("channel create") as progress:
-        blocks = net.create_channels(progress)
+        blocks = net.create_channels(progress, list(names) or None)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         for block in blocks:
@@ -139,12 +164,15 @@ def join(app: AppContext, blocks: tuple[Path, ...], peers_only: bool) -> None:
 @click.option("--batch-timeout", help="New ordering batch timeout, e.g. 1s or 250ms.")
 @click.option("--admit", "admit", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Admit the organization of this exported definition (org export) as an application member.")
+@click.option("--consenter", is_flag=True,
+              help="With --admit: its ordering node also becomes a BFT consenter of the channel (in the same "
+                   "update: one consenter change).")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the update file.")
 @click.option("--org", "code", help="The proposing organization (default: the one this host runs).")
 @pass_app
-def propose(app: AppContext, channel: str, batch_timeout: str | None, admit: Path | None, output: Path,
-            code: str | None) -> None:
+def propose(app: AppContext, channel: str, batch_timeout: str | None, admit: Path | None, consenter: bool,
+            output: Path, code: str | None) -> None:
     """Write an unsigned update file for CHANNEL (the admins then sign it in turn)."""
     import re
 
@@ -154,13 +182,16 @@ def propose(app: AppContext, channel: str, batch_timeout: str | None, admit: Pat
 
     if (batch_timeout is None) == (admit is None):
         raise NetworkError("say what the update changes: --batch-timeout DURATION or --admit DEFINITION.json")
+    if consenter and admit is None:
+        raise NetworkError("--consenter goes with --admit DEFINITION.json (the organization whose ordering node "
+                           "joins the consenters)")
     if admit is not None:
         try:
             definition = json.loads(admit.read_text(encoding="utf-8"))
             definition["msp_id"], definition["code"], definition["msp"]
         except (ValueError, KeyError, TypeError):
             raise NetworkError(f"{admit}: not an organization definition (made by 'ecoledger org export')") from None
-        edit = configupdate.admit_organization(definition)
+        edit = configupdate.admit_organization(definition, consenter=consenter)
     else:
         if not re.fullmatch(r"\d+(ms|s|m)", str(batch_timeout)):
             raise NetworkError(f"--batch-timeout {batch_timeout!r}: give a duration such as 500ms, 2s or 1m")
@@ -202,7 +233,8 @@ def signatures(app: AppContext, update: Path) -> None:
     if app.as_json:
         emit_json(state)
         return
-    click.echo(f"{state['channel']}: {state['description']} (digest {state['digest'][:16]})")
+    click.echo(f"{state['channel']}: {state['description']} (digest {state['digest'][:16]}; channel config sequence "
+               f"{state['config_sequence']}{'' if state['current'] else ', changed since this update was proposed'})")
     click.echo(f"signed by: {', '.join(state['signed_by']) or 'nobody'}")
     for policy in state["policies"]:
         click.echo(("met     " if policy["satisfied"] else "not met ") + policy["explanation"])

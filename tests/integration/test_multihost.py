@@ -22,7 +22,7 @@ from typing import Any, Iterator
 import pytest
 import yaml
 
-from .hosts import Hosts, unavailable_reason
+from network.netns import Hosts, unavailable_reason
 
 CODES = ["BJ", "TJ", "HB", "CO"]
 BASE_PORT = int(os.environ.get("ECOLEDGER_TEST_BASE_PORT", "21000"))
@@ -55,6 +55,12 @@ class Cluster:
         result = self.run(code, *args, timeout=timeout)
         assert result.returncode == 0, f"{code}: ecoledger {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
         return result.stdout
+
+    def says(self, code: str, *args: str, timeout: float = 600) -> str:
+        """What a successful command printed, its progress lines (standard error) included."""
+        result = self.run(code, *args, timeout=timeout)
+        assert result.returncode == 0, f"{code}: ecoledger {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+        return result.stdout + result.stderr
 
     def fails(self, code: str, *args: str) -> str:
         result = self.run(code, *args)
@@ -258,11 +264,26 @@ def test_a_cut_off_host_falls_behind_while_the_others_commit_then_catches_up(run
     assert _title_on(running, "HB", acknowledged[-1][0]) == f"written while HB is cut off {len(acknowledged)}"
 
 
-def test_a_fifth_region_is_admitted_by_an_adopted_decision_and_its_peer_holds_the_same_blocks(
+def _until(cluster: Cluster, code: str, *args: str, timeout: float = 120) -> str:
+    """Run until it succeeds (a write another host made reaches this host's peer within a few blocks)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = cluster.run(code, *args)
+        if result.returncode == 0:
+            return result.stdout
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{code}: ecoledger {' '.join(args)} kept failing:\n{result.stderr}")
+        time.sleep(3)
+
+
+def test_a_fifth_region_is_admitted_by_an_adopted_proposal_then_orders_endorses_and_gets_its_pair_channels(
         running: Cluster) -> None:
-    """山东 (SD) inits on its own new host; the members record a decision (a majority of admins signs it),
-    then sign the update that adds SD's MSP to the all-members channel, which each admin's tool does only
-    for an update the adopted decision holds; SD's peer joins and holds the same blocks as everyone."""
+    """山东 (SD) inits on its own new host. The update adding SD's MSP and its ordering node (the fifth BFT
+    consenter) is voted on the ledger as a membership proposal; each admin's tool signs only an update whose
+    hash the adopted proposal holds. SD's ordering node joins with the config block that made it a consenter,
+    its peer with the genesis block; every member imports SD's definition; the chaincode definition moves to
+    sequence 2 (SD's private collections) once a majority of five approved; new pair channels with each region
+    are created; SD's peer endorses on the all-members channel and on bj-sd."""
     sd = running.hosts.add("SD", len(CODES))
     data = yaml.safe_load(running.file.read_text())
     data["organizations"].append({"code": "SD", "name": "Shandong", "local_name": "山东", "kind": "region",
@@ -273,28 +294,48 @@ def test_a_fifth_region_is_admitted_by_an_adopted_decision_and_its_peer_holds_th
     definition = running.shared / "sd.org.json"
     definition.write_text(running.ok("SD", "org", "export"))
     assert "PRIVATE KEY" not in definition.read_text()
+    running.ok("SD", "org", "import", *[str(running.shared / f"{c.lower()}.org.json") for c in CODES])
+    assert "SD is not a member of consortium jjj-hosts; once the consortium admitted it, import its definition " \
+           "with --new" in running.fails("BJ", "org", "import", str(definition))
 
     update = running.shared / "admit-sd.update.json"
-    running.ok("BJ", "channel", "propose", "ecoledger", "--admit", str(definition), "-o", str(update))
-    assert "admits SDMSP: sign it only with an adopted membership proposal holding its hash" in running.fails(
-        "BJ", "channel", "sign", str(update))
+    proposed = running.json("BJ", "channel", "propose", "ecoledger", "--admit", str(definition), "--consenter",
+                            "-o", str(update))
+    assert proposed["change"].endswith("as BFT consenter 5 (blocks need 4 of 5 signatures)")
+    assert "admits SDMSP, SDOrdererMSP: sign it only with an adopted membership proposal holding its hash" in \
+        running.fails("BJ", "channel", "sign", str(update))
     decision = running.shared / "admit-sd.decision.json"
     running.ok("BJ", "channel", "decide", str(update), "--subject", "admit SD", "-o", str(decision))
     running.ok("BJ", "channel", "sign-decision", str(decision))
     running.ok("TJ", "channel", "sign-decision", str(decision))
-    error = running.fails("TJ", "channel", "sign", str(update), "--decision", str(decision))
     assert "'admit SD' is not adopted: a majority of the 4 members must sign it; signed by BJMSP, TJMSP; " \
-           "not signed by COMSP, HBMSP" in error
-    adopted = running.json("HB", "channel", "sign-decision", str(decision))
-    assert adopted["adopted"] is True
-    running.ok("BJ", "channel", "sign", str(update), "--decision", str(decision))
-    running.ok("TJ", "channel", "sign", str(update), "--decision", str(decision))
+           "not signed by COMSP, HBMSP" in running.fails("TJ", "channel", "sign", str(update), "--decision", str(decision))
+
+    # The consortium votes on the ledger: a membership proposal holding the update's hash.
+    sequence = running.json("BJ", "channel", "signatures", str(update))["config_sequence"]
+    tabled = json.loads(_until(running, "BJ", "--as", "admin-bj", "--json", "proposal", "table", "--kind",
+                               "membership", "--admit", "SD", "--name", "Shandong", "--title", "admit Shandong",
+                               "--config-update", str(update), "--config-sequence", str(sequence),
+                               "--deadline", "1d"))
+    for code in ("BJ", "TJ", "HB"):
+        _until(running, code, "--as", f"admin-{code.lower()}", "proposal", "vote", tabled["id"], "yes")
+    closed = json.loads(_until(running, "CO", "--as", "admin-co", "--json", "proposal", "close", tabled["id"]))
+    assert closed["status"] == "adopted", closed
+    error = running.fails("TJ", "--as", "admin-tj", "channel", "sign", str(update), "--proposal", "P-0000000000000000")
+    assert "P-0000000000000000" in error
+    for code in ("BJ", "TJ"):
+        _until(running, code, "--as", f"admin-{code.lower()}", "channel", "sign", str(update), "--proposal", tabled["id"])
     error = running.fails("CO", "channel", "submit", str(update))
     assert "/Channel/Application/Admins needs MAJORITY Admins (3 of 4)" in error
-    running.ok("HB", "channel", "sign", str(update), "--decision", str(decision))
+    assert "/Channel/Orderer/Admins needs MAJORITY Admins (3 of 4)" in error
+    _until(running, "HB", "--as", "admin-hb", "channel", "sign", str(update), "--proposal", tabled["id"])
     running.ok("CO", "channel", "submit", str(update))
 
-    running.ok("SD", "channel", "join", "--peers-only", str(running.shared / "blocks" / "ecoledger.block"))
+    # SD's ordering node joins as the fifth consenter, its peer catches up.
+    joined = running.says("SD", "channel", "join", str(running.shared / "blocks" / "ecoledger.block"))
+    assert "ecoledger: joined by orderer.sd.ecoledger, peer0.sd.ecoledger" in joined
+    for code in CODES:
+        running.ok(code, "org", "import", "--new", str(definition))
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         ours, theirs = _chain(running, "SD"), _chain(running, "CO")
@@ -302,8 +343,45 @@ def test_a_fifth_region_is_admitted_by_an_adopted_decision_and_its_peer_holds_th
             break
         time.sleep(3)
     assert ours == theirs, f"SD's peer {ours} vs CO's {theirs}"
+    members = running.json("SD", "--as", "admin-sd", "registry", "members")
+    assert {"msp_id": "SDMSP", "code": "SD", "name": "Shandong", "kind": "region"} in members
+
+    # New pair channels with each region: made by one member, joined by every ordering node and the pair's peers.
+    running.ok("BJ", "channel", "create", "bj-sd", "tj-sd", "hb-sd", "--out", str(running.shared / "blocks-sd"))
+    blocks = sorted(str(p) for p in (running.shared / "blocks-sd").glob("*.block"))
+    assert [Path(b).name for b in blocks] == ["bj-sd.block", "hb-sd.block", "tj-sd.block"]
+    for code in [*CODES, "SD"]:
+        running.ok(code, "channel", "join", *blocks)
+
+    # The chaincode: sequence 2 on the all-members channel once 3 of 5 approved, sequence 1 on the new pairs.
+    first = running.says("SD", "org", "deploy")
+    assert "ecoledger: sequence 2 approved by SDMSP; waiting for a majority of 5 before commit" in first
+    second = running.says("BJ", "org", "deploy")
+    assert "waiting for a majority of 5 before commit" in second
+    assert "bj-sd: ecoledger 1.0 committed (sequence 1)" in second
+    assert "5 members and" in second and "on bj-sd" in second  # endorsed by BJ's and SD's peers
+    third = running.says("TJ", "org", "deploy")
+    assert "ecoledger: ecoledger 1.0 committed (sequence 2)" in third
+    for code in ("HB", "CO"):
+        assert "ecoledger: already committed (sequence 2)" in running.says(code, "org", "deploy")
+
+    # SD's own gateway writes: endorsed with SD's peer, committed, and read on another host.
+    result = None
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        result = running.run("SD", "--as", "admin-sd", "--json", "proposal", "table", "--kind", "resolution",
+                             "--title", "written by Shandong", "--text", "first act", "--deadline", "7d")
+        if result.returncode == 0:
+            break
+        time.sleep(3)
+    assert result is not None and result.returncode == 0, result.stderr if result else "no attempt"
+    written = json.loads(result.stdout)
+    deadline = time.monotonic() + 60
+    while _title_on(running, "BJ", written["id"]) is None and time.monotonic() < deadline:
+        time.sleep(2)
+    assert _title_on(running, "BJ", written["id"]) == "written by Shandong"
     status = running.json("SD", "network", "status")
-    assert {n["name"] for n in status["nodes"]} >= {"peer0.sd.ecoledger", "ca.sd.ecoledger"}
+    assert {n["name"] for n in status["nodes"]} >= {"peer0.sd.ecoledger", "orderer.sd.ecoledger", "ca.sd.ecoledger"}
 
 
 def test_with_two_ordering_nodes_down_nothing_is_ordered_and_ordering_resumes_when_one_returns(

@@ -265,12 +265,18 @@ class TestClose:
         assert _api(gworld, lambda ctx: api.admitted(ctx, "ZJ")) is False
         assert _api(gworld, lambda ctx: api.adopted(ctx, proposal["id"])) is True
         assert "MembershipDecided" in gworld.event_names()
-        gworld.refused(ADMIN["BJ"], "Proposal:Table", f"region SD was already admitted by proposal {proposal['id']}",
+        members = {m["msp_id"]: m for m in gworld.query(ADMIN["BJ"], "Registry:Members")}
+        assert members["SDMSP"] == {"msp_id": "SDMSP", "code": "SD", "name": "Shandong", "kind": "region"}
+        gworld.refused(ADMIN["BJ"], "Proposal:Table", "region SD is already a member (SDMSP)",
                        kind="membership", title="again", voting_seconds=DAY,
                        membership={"action": "admit", "region": "SD"})
-        removed = gworld.adopt(kind="membership", membership={"action": "remove", "region": "SD"})
-        assert removed["membership"]["msp_id"] == "SDMSP"
+        removal = gworld.table(kind="membership", membership={"action": "remove", "region": "SD"})
+        for code in ("BJ", "TJ", "HB", "CO"):  # SD is a member now: two thirds of five
+            gworld.vote(code, removal, "yes")
+        removed = gworld.close(removal)
+        assert removed["status"] == "adopted" and removed["membership"]["msp_id"] == "SDMSP"
         assert _api(gworld, lambda ctx: api.admitted(ctx, "SD")) is False
+        assert "SDMSP" not in {m["msp_id"] for m in gworld.query(ADMIN["BJ"], "Registry:Members")}
 
     def test_a_membership_decision_carries_the_channel_update_voted_for(self, gworld):
         proposal = gworld.adopt(kind="membership", membership={"action": "admit", "region": "SD",

@@ -294,3 +294,67 @@ def _applied(config: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
     done = copy.deepcopy(config)
     done["channel_group"]["groups"]["Application"]["groups"]["SDMSP"] = {}
     return done
+
+
+def _b64(text: str) -> str:
+    import base64
+
+    return base64.b64encode(text.encode()).decode()
+
+
+def bft_config() -> dict[str, Any]:
+    """The all-members channel with a SmartBFT ordering service of four consenters (quorum 3)."""
+    config = channel_config()
+    orderer = config["channel_group"]["groups"]["Orderer"]
+    mapping = [{"id": i + 1, "host": f"10.77.0.{i + 2}", "port": 21002 + 20 * i, "msp_id": f"{c}OrdererMSP",
+                "identity": _b64(f"cert of {c}"), "client_tls_cert": _b64(f"tls of {c}"),
+                "server_tls_cert": _b64(f"tls of {c}")} for i, c in enumerate(ORGS)]
+    orderer["values"]["ConsensusType"] = {"mod_policy": "Admins", "version": "0",
+                                          "value": {"type": "BFT", "state": "STATE_NORMAL", "metadata": None}}
+    orderer["values"]["Orderers"] = {"mod_policy": "Admins", "version": "0", "value": {"consenter_mapping": mapping}}
+    orderer["policies"]["BlockValidation"] = {"mod_policy": "Admins", "version": "0",
+                                              "policy": cu.block_validation_policy(mapping)}
+    return config
+
+
+def test_the_bft_quorum_follows_fabrics_formula() -> None:
+    assert [cu.bft_quorum(n) for n in (1, 4, 5, 6, 7, 10)] == [1, 3, 4, 4, 5, 7]
+
+
+@needs_tools
+def test_admitting_an_organization_as_consenter_adds_one_consenter_and_a_quorum_of_four_of_five() -> None:
+    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    definition = {"code": "SD", "msp_id": "SDMSP", "orderer_msp_id": "SDOrdererMSP",
+                  "msp": {"root_cert": pem, "tls_root_cert": pem, "node_ous": ""},
+                  "orderer": {"address": "10.77.0.6:21082", "identity_cert": "sd identity", "tls_cert": "sd tls"},
+                  "anchor_peers": [{"host": "10.77.0.6", "port": 21090}]}
+    config = bft_config()
+    described = cu.admit_organization(definition, consenter=True)(copy.deepcopy(config))
+    assert described == ("admit SD (SDMSP) as an application member and its ordering node 10.77.0.6:21082 as "
+                         "BFT consenter 5 (blocks need 4 of 5 signatures)")
+    update = _update(config, cu.admit_organization(definition, consenter=True))
+    written = update["write_set"]["groups"]["Orderer"]
+    assert cu.added_organizations(update) == ["SDMSP", "SDOrdererMSP"]
+    assert written["groups"]["SDOrdererMSP"]["values"]["Endpoints"]["value"] == {"addresses": ["10.77.0.6:21082"]}
+    mapping = written["values"]["Orderers"]["value"]["consenter_mapping"]
+    assert [(c["id"], c["msp_id"]) for c in mapping][-1] == (5, "SDOrdererMSP")
+    assert (mapping[-1]["host"], mapping[-1]["port"]) == ("10.77.0.6", 21082)
+    assert written["values"]["Orderers"]["version"] == "1"  # one changed value: one consenter change
+    rule = written["policies"]["BlockValidation"]["policy"]["value"]
+    assert rule["rule"]["n_out_of"]["n"] == 4 and len(rule["identities"]) == 5
+    assert rule["identities"][-1]["principal"]["mspid"] == "SDOrdererMSP"
+    verdicts = cu.check(config, update, _admins("BJ", "TJ", "HB"))
+    assert [(v.policy, v.satisfied) for v in verdicts] == [("/Channel/Application/Admins", True),
+                                                           ("/Channel/Orderer/Admins", False)]
+    assert all(v.satisfied for v in cu.check(config, update, _admins("BJ", "TJ", "HB") |
+                                             _admins("BJ", "TJ", "HB", orderer=True)))
+
+
+def test_a_consenter_is_added_only_to_a_bft_ordering_service_and_only_once() -> None:
+    definition = {"code": "SD", "orderer_msp_id": "BJOrdererMSP", "orderer": {"address": "10.77.0.6:21082"}}
+    with pytest.raises(NetworkError, match="BJOrdererMSP is already in the channel's ordering service"):
+        cu.add_consenter(definition)(bft_config())
+    raft = bft_config()
+    raft["channel_group"]["groups"]["Orderer"]["values"]["ConsensusType"]["value"]["type"] = "etcdraft"
+    with pytest.raises(NetworkError, match="ordering service is etcdraft; adding a consenter is done for BFT only"):
+        cu.add_consenter(definition)(raft)

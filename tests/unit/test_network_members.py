@@ -170,3 +170,64 @@ def test_channels_made_by_the_older_layout_ask_for_a_purge(tmp_path: Path, monke
     net.layout.state_file.write_text(json.dumps({"complete": True}))
     with pytest.raises(NetworkError, match="created by an older ecoledger .* network down --purge"):
         net._channel_artifacts()
+
+
+def test_an_admitted_region_is_appended_to_a_homes_consortium_with_the_ports_of_its_place(tmp_path: Path) -> None:
+    from network.members import add_member
+
+    data = yaml.safe_load((config.resolve_path("jingjinji")).read_text())
+    data["name"] = "jjj-hosts"
+    for org in data["organizations"]:
+        org["host"] = HOSTS[org["code"]]
+    with_sd = yaml.safe_load(yaml.safe_dump(data))
+    with_sd["organizations"].append({"code": "SD", "name": "Shandong", "local_name": "山东", "kind": "region",
+                                     "host": "10.77.0.6"})
+    bigger = config.parse(with_sd)
+    sd_home = Layout(tmp_path / "sd-host")
+    _issued(sd_home, bigger.org("SD"))
+    document = export_document(sd_home, bigger, bigger.org("SD"))
+    assert document["local_name"] == "山东"
+
+    saved = tmp_path / "tj-host" / "consortium.yaml"
+    saved.parent.mkdir(parents=True)
+    saved.write_text(yaml.safe_dump(data, allow_unicode=True))
+    add_member(saved, document)
+    add_member(saved, document)  # again: no second entry
+    grown = config.load(str(saved))
+    assert [o.code for o in grown.organizations] == ["BJ", "TJ", "HB", "CO", "SD"]
+    assert grown.org("SD").orderer_address == bigger.org("SD").orderer_address
+    assert [c.name for c in grown.channels] == ["ecoledger", "bj-tj", "bj-hb", "bj-sd", "tj-hb", "tj-sd", "hb-sd"]
+    tj_home = Layout(tmp_path / "tj-host")
+    assert import_document(tj_home, grown, document, local=(grown.org("TJ"),)).code == "SD"
+    with pytest.raises(NetworkError, match="definition is for consortium 'yangtze'"):
+        add_member(tmp_path / "tj-host" / "consortium.yaml", document | {"code": "AH", "consortium": "yangtze"})
+
+
+def test_the_chaincode_definition_moves_to_the_next_sequence_when_an_admitted_region_brings_collections(
+        tmp_path: Path) -> None:
+    from network.lifecycle import Lifecycle, Plan, collection_names
+
+    consortium = hosted()
+    lifecycle = Lifecycle(Layout(tmp_path), consortium)
+    channel = consortium.channels[0]
+    wanted = lifecycle.collection_names(channel)
+    assert "monitoring_BJMSP" in wanted and wanted == sorted(wanted)
+
+    def committed(names: list[str], sequence: int) -> dict:
+        return {"sequence": sequence, "collections": {"config": [{"static_collection_config": {"name": n}}
+                                                                 for n in names]}}
+
+    assert collection_names(committed(["b", "a"], 1)) == ["a", "b"]
+    as_the_peer_cli_prints_it = {"sequence": 1, "collections": {"config": [
+        {"Payload": {"StaticCollectionConfig": {"name": "b", "maximum_peer_count": 3}}},
+        {"Payload": {"StaticCollectionConfig": {"name": "a"}}}]}}
+    assert collection_names(as_the_peer_cli_prints_it) == ["a", "b"]
+    assert collection_names({"sequence": 1}) == []
+    cases = [(None, Plan(1, False)), (committed(wanted, 1), Plan(1, True)),
+             (committed(wanted[:-1], 1), Plan(2, False)), (committed(wanted, 3), Plan(3, True))]
+    for definition, expected in cases:
+        object.__setattr__(lifecycle, "committed_definition", lambda channel, org=None, d=definition: d)
+        assert lifecycle.plan(channel) == expected
+    pair = consortium.channels[1]
+    object.__setattr__(lifecycle, "committed_definition", lambda channel, org=None: {"sequence": 1})
+    assert lifecycle.plan(pair) == Plan(1, True)
