@@ -50,7 +50,6 @@ CONSORTIUM = "jjj-bench-hosts"
 DEFAULT_BASE_PORT = 30300
 LOOPBACK_BASE_PORT = 30500
 PROJECT = Path(__file__).resolve().parents[1]
-ECOLEDGER = [sys.executable, "-m", "client.cli.main"]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -90,10 +89,7 @@ class Site:
         return str(saved if saved.exists() else self.file)
 
     def run(self, code: str, *args: str, check: bool = True, timeout: float = 900) -> str:
-        host = self.hosts.hosts[code]
-        env = {"ECOLEDGER_TOOLS": os.environ.get("ECOLEDGER_TOOLS", str(PROJECT / ".tools")),
-               "ECOLEDGER_IDENTITY": "", "PYTHONPATH": str(PROJECT)}
-        done = subprocess.run(host.command([*ECOLEDGER, "--consortium", self.consortium_ref(code), *args], env),
+        done = subprocess.run(self.hosts.hosts[code].ecoledger(self.consortium_ref(code), args, PROJECT),
                               capture_output=True, text=True, timeout=timeout, cwd=PROJECT)
         if check and done.returncode != 0:
             raise RuntimeError(f"{code}: ecoledger {' '.join(args)} failed: {done.stderr.strip()[-800:]}")

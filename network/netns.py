@@ -54,6 +54,15 @@ class Host:
         settings = {"ECOLEDGER_HOME": str(self.home), **(env or {})}
         return ["ip", "netns", "exec", self.namespace, "env", *[f"{k}={v}" for k, v in settings.items()], *argv]
 
+    def ecoledger(self, consortium: str, args: "list[str] | tuple[str, ...]", project: Path) -> list[str]:
+        """``ecoledger --consortium CONSORTIUM ARGS`` as this host's admin runs it (the source tree at
+        ``project``, the Fabric tools given by ``ECOLEDGER_TOOLS`` or the project's own)."""
+        import sys
+
+        env = {"ECOLEDGER_TOOLS": os.environ.get("ECOLEDGER_TOOLS", str(project / ".tools")),
+               "ECOLEDGER_IDENTITY": "", "PYTHONPATH": str(project)}
+        return self.command([sys.executable, "-m", "client.cli.main", "--consortium", consortium, *args], env)
+
     def pids(self) -> list[int]:
         out = _ip("netns", "pids", self.namespace, check=False).stdout
         return [int(p) for p in out.split()]

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -27,7 +26,6 @@ from network.netns import Hosts, unavailable_reason
 CODES = ["BJ", "TJ", "HB", "CO"]
 BASE_PORT = int(os.environ.get("ECOLEDGER_TEST_BASE_PORT", "21000"))
 CONSORTIUM = "jjj-hosts"
-ECOLEDGER = [sys.executable, "-m", "client.cli.main"]
 PROJECT = Path(__file__).resolve().parents[2]
 
 _reason = unavailable_reason()
@@ -41,11 +39,8 @@ class Cluster:
         self.shared = shared
 
     def run(self, code: str, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-        host = self.hosts.hosts[code]
-        env = {"ECOLEDGER_TOOLS": os.environ.get("ECOLEDGER_TOOLS", str(PROJECT / ".tools")),
-               "ECOLEDGER_IDENTITY": "", "PYTHONPATH": str(PROJECT)}
-        return subprocess.run(host.command([*ECOLEDGER, "--consortium", self.consortium_ref(code), *args], env),
-                              capture_output=True, text=True, timeout=timeout, cwd=PROJECT)
+        command = self.hosts.hosts[code].ecoledger(self.consortium_ref(code), args, PROJECT)
+        return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=PROJECT)
 
     def consortium_ref(self, code: str) -> str:
         saved = self.hosts.hosts[code].home / CONSORTIUM / "consortium.yaml"

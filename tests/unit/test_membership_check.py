@@ -47,3 +47,23 @@ def test_anything_else_is_refused_with_the_reason(changes, expected):
     with pytest.raises(NetworkError) as refused:
         membership_check(lambda: Ledger(proposal(**changes)), "P-1")(DIGEST, ["SDMSP"])
     assert expected in str(refused.value)
+
+
+def test_an_update_that_also_adds_the_regions_ordering_node_is_authorised_by_the_same_proposal():
+    ledger = Ledger(proposal())
+    membership_check(lambda: ledger, "P-1")(DIGEST, ["SDMSP", "SDOrdererMSP"])
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--consenter"], "say what the update changes: --batch-timeout DURATION or --admit DEFINITION.json"),
+    (["--batch-timeout", "1s", "--consenter"], "--consenter goes with --admit DEFINITION.json"),
+])
+def test_a_consenter_is_proposed_only_with_the_organization_it_belongs_to(tmp_path, args, expected):
+    from click.testing import CliRunner
+
+    from client.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["channel", "propose", "ecoledger", *args, "-o", str(tmp_path / "u.json")],
+                                env={"ECOLEDGER_IDENTITY": "", "ECOLEDGER_HOME": str(tmp_path)})
+    assert result.exit_code != 0 and expected in result.output
+    assert not (tmp_path / "u.json").exists()

@@ -160,6 +160,8 @@ def test_a_host_runs_only_its_own_organizations_nodes(tmp_path: Path, monkeypatc
         Network(consortium).up(progress=lambda m: None)
     with pytest.raises(NetworkError, match="cannot create the channels: no definition of BJ, TJ, HB, CO on this host"):
         Network(consortium).create_channels(progress=lambda m: None)
+    with pytest.raises(NetworkError, match=r"no channel bj-sd in consortium jjj-hosts \(channels: ecoledger, bj-tj"):
+        Network(consortium).create_channels(progress=lambda m: None, only=["bj-sd"])
 
 
 def test_channels_made_by_the_older_layout_ask_for_a_purge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
