@@ -83,8 +83,8 @@ import grpc
 from greenlet import getcurrent, greenlet
 from fabric_protos.peer import chaincode_pb2, chaincode_shim_pb2, chaincode_shim_pb2_grpc, proposal_response_pb2
 
-from chaincode.runtime.router import STATUS_FAILED, Router
-from chaincode.runtime.shim_stub import ShimStub, TxFacts
+from chaincode.runtime.router import STATUS_FAILED, STATUS_REFUSED, Response, Router
+from chaincode.runtime.shim_stub import DEFAULT_WRITE_BATCH, ShimStub, TxFacts
 
 log = logging.getLogger(__name__)
 
@@ -275,6 +275,7 @@ class ChaincodeSession:
         self._running: set[tuple[str, str]] = set()
         self._state = "created"
         self._closed = False
+        self.write_batch = 0  # records per WRITE_BATCH_STATE if the peer offered batches in READY, else 0
         self._register_warning: asyncio.TimerHandle | None = None
         self._sweeper: asyncio.TimerHandle | None = None
         self.ended = threading.Event()
@@ -448,18 +449,21 @@ class ChaincodeSession:
             return None
         if self._state == "established" and kind == Message.READY:
             self._state = "ready"
-            self._log_ready(message.payload)
+            self._ready(message.payload)
             return None
         return f"chaincode cannot handle message {_name(kind)} while in state {self._state}"
 
-    def _log_ready(self, payload: bytes) -> None:
+    def _ready(self, payload: bytes) -> None:
+        """What the peer offers in READY (Fabric 2.5+): write batches, and their maximum size."""
         params = chaincode_pb2.ChaincodeAdditionalParams()
         try:
             params.ParseFromString(payload)
-        except Exception:
-            pass
-        log.info("chaincode %s registered with the peer and ready (peer offers write batches: %s)",
-                 self.chaincode_id, params.use_write_batch)
+        except Exception:  # an older peer, or nothing offered: one request per write
+            params = chaincode_pb2.ChaincodeAdditionalParams()
+        if params.use_write_batch:
+            self.write_batch = params.max_size_write_batch or DEFAULT_WRITE_BATCH
+        log.info("chaincode %s registered with the peer and ready (write batches: %s)", self.chaincode_id,
+                 f"up to {self.write_batch} writes each" if self.write_batch else "not offered")
 
     def _deliver(self, message: chaincode_shim_pb2.ChaincodeMessage) -> None:
         with self._lock:
@@ -587,9 +591,15 @@ class ChaincodeSession:
     def _execute(self, tx: _Transaction, link: Any) -> chaincode_shim_pb2.ChaincodeMessage:
         """One run of the transaction's contract code; COMPLETED (or ERROR for a failed INIT)."""
         message = tx.message
-        stub = ShimStub(link, message.channel_id, message.txid, None, facts=tx.facts)
+        stub = ShimStub(link, message.channel_id, message.txid, None, facts=tx.facts, write_batch=self.write_batch)
         response = self._router.invoke(stub, tx.function, tx.args)
         stub.finish()
+        if response.status < STATUS_REFUSED and stub.kept_writes:
+            try:
+                stub.send_writes()
+            except Exception as err:  # e.g. the peer refused a write: like any failure of the contract code
+                log.error("[%s] the writes of %s could not be sent: %s", _short(message.txid), tx.function, err)
+                response = Response(STATUS_FAILED, message=f"internal error in {tx.function}: {err}")
         if log.isEnabledFor(logging.DEBUG):
             log.debug("[%s] %s %s -> %d%s", _short(message.txid), _name(message.type), tx.function,
                       response.status, f" ({response.message})" if response.message else "")
