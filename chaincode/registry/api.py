@@ -39,6 +39,11 @@ def region_msps(ctx: TxContext) -> list[str]:
     return [record["msp_id"] for record in members(ctx) if record["kind"] == REGION_KIND]
 
 
+def caller_member_key(ctx: TxContext) -> str:
+    """The ledger key of the caller's member record (to read it ahead with ``ctx.prefetch``)."""
+    return MEMBERS.key(ctx.caller.msp_id)
+
+
 def caller_member(ctx: TxContext) -> dict[str, Any]:
     """The caller's organization; callers from unknown organizations are refused."""
     value = ctx.get_json(MEMBERS.key(ctx.caller.msp_id))

@@ -40,7 +40,7 @@ It runs in one of two ways:
   from where it stopped, with the answer as the request's return value. Each
   request is sent once, the code runs once, and no thread is involved.
 * **On a worker thread** (:class:`Workers`), for a function whose run took more
-  than :data:`LOOP_BUDGET_SECONDS` of the loop (CPU-heavy contract code would
+  than :data:`LOOP_BUDGET_SECONDS` of the loop thread's CPU time (CPU-heavy contract code would
   otherwise hold up every other transaction of every stream): its next call
   starts on a worker, which asks the peer directly (the request goes into the
   outbox; the loop is woken only when the writer task is idle) and sleeps on a
@@ -84,7 +84,7 @@ from greenlet import getcurrent, greenlet
 from fabric_protos.peer import chaincode_pb2, chaincode_shim_pb2, chaincode_shim_pb2_grpc, proposal_response_pb2
 
 from chaincode.runtime.router import STATUS_FAILED, STATUS_REFUSED, Response, Router
-from chaincode.runtime.shim_stub import DEFAULT_WRITE_BATCH, ShimStub, TxFacts
+from chaincode.runtime.shim_stub import DEFAULT_GET_MULTIPLE, DEFAULT_WRITE_BATCH, ShimStub, TxFacts
 
 log = logging.getLogger(__name__)
 
@@ -276,6 +276,7 @@ class ChaincodeSession:
         self._state = "created"
         self._closed = False
         self.write_batch = 0  # records per WRITE_BATCH_STATE if the peer offered batches in READY, else 0
+        self.get_multiple = 0  # keys per GET_STATE_MULTIPLE if the peer offered it in READY, else 0
         self._register_warning: asyncio.TimerHandle | None = None
         self._sweeper: asyncio.TimerHandle | None = None
         self.ended = threading.Event()
@@ -454,7 +455,7 @@ class ChaincodeSession:
         return f"chaincode cannot handle message {_name(kind)} while in state {self._state}"
 
     def _ready(self, payload: bytes) -> None:
-        """What the peer offers in READY (Fabric 2.5+): write batches, and their maximum size."""
+        """What the peer offers in READY (Fabric 2.5+): write batches and multiple-key reads, and their sizes."""
         params = chaincode_pb2.ChaincodeAdditionalParams()
         try:
             params.ParseFromString(payload)
@@ -462,8 +463,11 @@ class ChaincodeSession:
             params = chaincode_pb2.ChaincodeAdditionalParams()
         if params.use_write_batch:
             self.write_batch = params.max_size_write_batch or DEFAULT_WRITE_BATCH
-        log.info("chaincode %s registered with the peer and ready (write batches: %s)", self.chaincode_id,
-                 f"up to {self.write_batch} writes each" if self.write_batch else "not offered")
+        if params.use_get_multiple_keys:
+            self.get_multiple = params.max_size_get_multiple_keys or DEFAULT_GET_MULTIPLE
+        log.info("chaincode %s registered with the peer and ready (write batches: %s; multiple-key reads: %s)",
+                 self.chaincode_id, f"up to {self.write_batch} writes" if self.write_batch else "not offered",
+                 f"up to {self.get_multiple} keys" if self.get_multiple else "not offered")
 
     def _deliver(self, message: chaincode_shim_pb2.ChaincodeMessage) -> None:
         with self._lock:
@@ -513,13 +517,13 @@ class ChaincodeSession:
     def _run_on_loop(self, tx: _Transaction, outcome: Any = None) -> None:
         """Start or resume the transaction's greenlet until it completes or waits for the peer."""
         while True:
-            started = time.perf_counter()
+            started = time.thread_time()  # CPU time: a preempted loop thread must not make a function look heavy
             if tx.runner is None:
                 tx.runner = greenlet(self._green_run)
                 step = tx.runner.switch(tx)
             else:
                 step = tx.runner.switch(outcome)
-            tx.loop_seconds += time.perf_counter() - started
+            tx.loop_seconds += time.thread_time() - started
             if step is not _WAITING:
                 tx.runner = None
                 if tx.loop_seconds > self._loop_budget:
@@ -591,7 +595,8 @@ class ChaincodeSession:
     def _execute(self, tx: _Transaction, link: Any) -> chaincode_shim_pb2.ChaincodeMessage:
         """One run of the transaction's contract code; COMPLETED (or ERROR for a failed INIT)."""
         message = tx.message
-        stub = ShimStub(link, message.channel_id, message.txid, None, facts=tx.facts, write_batch=self.write_batch)
+        stub = ShimStub(link, message.channel_id, message.txid, None, facts=tx.facts, write_batch=self.write_batch,
+                        get_multiple=self.get_multiple)
         response = self._router.invoke(stub, tx.function, tx.args)
         stub.finish()
         if response.status < STATUS_REFUSED and stub.kept_writes:

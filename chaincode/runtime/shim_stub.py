@@ -48,6 +48,7 @@ Message = chaincode_shim_pb2.ChaincodeMessage
 EMPTY_START_KEY = "\x01"
 VALIDATION_PARAMETER = transaction_pb2.MetaDataKeys.Name(transaction_pb2.VALIDATION_PARAMETER)
 DEFAULT_WRITE_BATCH = 100  # records per WRITE_BATCH_STATE when the peer offers batches but names no maximum
+DEFAULT_GET_MULTIPLE = 100  # keys per GET_STATE_MULTIPLE when the peer offers it but names no maximum
 WriteRecord = chaincode_shim_pb2.WriteRecord
 
 
@@ -104,11 +105,12 @@ class ShimStub:
     transaction's contract code runs more than once (see :mod:`chaincode.runtime.shim`).
     ``write_batch`` > 0 keeps the writes for :meth:`send_writes`, which sends at most
     that many per ``WRITE_BATCH_STATE``; 0 sends each write when it is made.
+    ``get_multiple`` > 0 reads up to that many keys per ``GET_STATE_MULTIPLE``; 0 reads them one by one.
     """
 
     def __init__(self, link: PeerLink, channel_id: str, tx_id: str,
                  signed_proposal: proposal_pb2.SignedProposal | None, *, facts: TxFacts | None = None,
-                 write_batch: int = 0) -> None:
+                 write_batch: int = 0, get_multiple: int = 0) -> None:
         self._link = link
         self.channel_id = channel_id
         self.tx_id = tx_id
@@ -122,6 +124,7 @@ class ShimStub:
         self._open_queries: set[str] = set()
         self._finished = False
         self._batch_size = write_batch
+        self._get_multiple = get_multiple
         # (collection, key, is metadata) -> its latest write; see _keep
         self._batch: dict[tuple[str, str, bool], chaincode_shim_pb2.WriteRecord] | None = \
             {} if write_batch > 0 else None
@@ -129,6 +132,21 @@ class ShimStub:
     # -- world state -------------------------------------------------------
     def get_state(self, key: str) -> bytes | None:
         return self._get(Message.GET_STATE, "", key)
+
+    def get_multiple_states(self, keys: list[str]) -> list[bytes | None]:
+        """The values of ``keys`` (None for a missing key), in as few requests as the peer allows."""
+        size = self._get_multiple
+        if size <= 0 or len(keys) < 2:
+            return [self.get_state(key) for key in keys]
+        values: list[bytes | None] = []
+        for start in range(0, len(keys), size):
+            chunk = keys[start:start + size]
+            raw = self._call(Message.GET_STATE_MULTIPLE, chaincode_shim_pb2.GetStateMultiple(keys=chunk))
+            found = chaincode_shim_pb2.GetStateMultipleResult.FromString(raw).values
+            if len(found) != len(chunk):
+                raise ValueError(f"the peer answered {len(found)} values for {len(chunk)} keys")
+            values += [bytes(value) or None for value in found]  # empty: the key does not exist
+        return values
 
     def put_state(self, key: str, value: bytes) -> None:
         _require_key(key)

@@ -203,13 +203,17 @@ class FakePeer:
         assert not isinstance(item, Message), f"expected the stream to end, got {item}"
         return item
 
-    def handshake(self, write_batch: bool = True, max_size: int = 0) -> None:
-        """Register the chaincode; READY offers write batches (of at most ``max_size``), as Fabric 3 does."""
+    def handshake(self, write_batch: bool = True, max_size: int = 0, get_multiple: bool = True,
+                  max_keys: int = 0) -> None:
+        """Register the chaincode; READY offers write batches (of at most ``max_size``) and multiple-key reads
+        (of at most ``max_keys``), as Fabric 3 does."""
         register = self.recv()
         assert register.type == Message.REGISTER
         assert chaincode_pb2.ChaincodeID.FromString(register.payload).name == CHAINCODE_ID
         self.send(Message(type=Message.REGISTERED))
-        offer = chaincode_pb2.ChaincodeAdditionalParams(use_write_batch=write_batch, max_size_write_batch=max_size)
+        offer = chaincode_pb2.ChaincodeAdditionalParams(use_write_batch=write_batch, max_size_write_batch=max_size,
+                                                        use_get_multiple_keys=get_multiple,
+                                                        max_size_get_multiple_keys=max_keys)
         self.send(Message(type=Message.READY, payload=offer.SerializeToString()))
 
     def close(self) -> None:
@@ -228,6 +232,7 @@ class FakeLedger:
         self.writes: list[tuple] = []
         self.batches: list[list[tuple]] = []  # the writes of each WRITE_BATCH_STATE
         self.refuse_batches = ""  # answer WRITE_BATCH_STATE with ERROR and this text
+        self.multiple_reads: list[list[str]] = []  # the keys of each GET_STATE_MULTIPLE
         self.requests: list[int] = []
         self.closed_queries: list[str] = []
         self.page_size = page_size
@@ -256,6 +261,11 @@ class FakeLedger:
             if request.collection:
                 return self.private.get((request.collection, request.key), b"")
             return self.state.get(request.key, b"")
+        if message.type == Message.GET_STATE_MULTIPLE:
+            request = shim.GetStateMultiple.FromString(message.payload)
+            assert not request.collection
+            self.multiple_reads.append(list(request.keys))
+            return shim.GetStateMultipleResult(values=[self.state.get(k, b"") for k in request.keys]).SerializeToString()
         if message.type == Message.GET_PRIVATE_DATA_HASH:
             request = shim.GetState.FromString(message.payload)
             value = self.private.get((request.collection, request.key))

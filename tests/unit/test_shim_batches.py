@@ -1,5 +1,8 @@
-"""Write batches: when the peer offers them in READY, a transaction's writes reach it in WRITE_BATCH_STATE
-messages (in order, at most the peer's maximum each) after its contract code succeeded, before COMPLETED."""
+"""What a Fabric 3 peer offers in READY, used by the shim.
+
+Write batches: a transaction's writes reach the peer in WRITE_BATCH_STATE messages (in order, at most the
+peer's maximum each) after its contract code succeeded, before COMPLETED. Multiple-key reads: the keys a
+contract reads ahead (``ctx.prefetch``) reach the peer in GET_STATE_MULTIPLE requests."""
 
 from __future__ import annotations
 
@@ -65,6 +68,16 @@ class Writer(Contract):
     def read_only(self, ctx) -> Any:
         return ctx.get_json("lot:1")
 
+    @transaction
+    def read_ahead(self, ctx, keys: list) -> Any:
+        ctx.put_json("mine", {"own": True})
+        ctx.prefetch(*keys, "mine")
+        return {key: ctx.get_json(key) for key in [*keys, "mine"]} | {"again": ctx.get_json(keys[0])}
+
+    @transaction
+    def many_at_once(self, ctx, keys: list) -> Any:
+        return [None if v is None else v.decode() for v in ctx.stub.get_multiple_states(keys)]
+
 
 def serve(max_loop_requests: int | None = None) -> ChaincodeServer:
     server = ChaincodeServer("127.0.0.1:0", CHAINCODE_ID, Router([Writer()]), request_timeout=WAIT,
@@ -79,12 +92,13 @@ def connect() -> Iterator:
     servers: list[ChaincodeServer] = []
     opened: list[tuple[grpc.Channel, FakePeer]] = []
 
-    def open_peer(write_batch: bool = True, max_size: int = 0, max_loop_requests: int | None = None) -> FakePeer:
+    def open_peer(write_batch: bool = True, max_size: int = 0, max_loop_requests: int | None = None,
+                  get_multiple: bool = True, max_keys: int = 0) -> FakePeer:
         server = serve(max_loop_requests)
         servers.append(server)
         channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
         fake = FakePeer(channel)
-        fake.handshake(write_batch=write_batch, max_size=max_size)
+        fake.handshake(write_batch=write_batch, max_size=max_size, get_multiple=get_multiple, max_keys=max_keys)
         opened.append((channel, fake))
         return fake
 
@@ -251,3 +265,53 @@ def test_init_sends_its_batch_before_completed(connect):
     completed = ledger.run(peer, transaction_message("Writer:Many", {"count": 2}, kind=Message.INIT))
     assert completed.type == Message.COMPLETED
     assert ledger.requests == [Message.WRITE_BATCH_STATE]
+
+
+# -- multiple-key reads ----------------------------------------------------------------------------
+
+def test_keys_read_ahead_go_in_one_request_and_later_reads_do_not_ask_again(connect):
+    peer = connect()
+    ledger = FakeLedger({"a": b'{"n":1}', "c": b'{"n":3}'})
+    completed = ledger.run(peer, transaction_message("Writer:ReadAhead", {"keys": ["a", "b", "c"]}))
+    assert canonical.loads(result_of(completed).payload) == {
+        "a": {"n": 1}, "b": None, "c": {"n": 3}, "mine": {"own": True}, "again": {"n": 1}}
+    assert ledger.multiple_reads == [["a", "b", "c"]]  # not "mine": the transaction's own write comes first
+    assert ledger.requests == [Message.GET_STATE_MULTIPLE, Message.WRITE_BATCH_STATE]
+
+
+def test_multiple_key_reads_are_cut_at_the_peers_maximum(connect):
+    peer = connect(max_keys=2)
+    ledger = FakeLedger({"k1": b"1", "k4": b"4"})
+    completed = ledger.run(peer, transaction_message("Writer:ManyAtOnce", {"keys": ["k0", "k1", "k2", "k3", "k4"]}))
+    assert canonical.loads(result_of(completed).payload) == [None, "1", None, None, "4"]
+    assert ledger.multiple_reads == [["k0", "k1"], ["k2", "k3"], ["k4"]]
+
+
+def test_a_peer_that_does_not_offer_multiple_key_reads_gets_one_get_state_per_key(connect):
+    peer = connect(get_multiple=False)
+    ledger = FakeLedger({"a": b'{"n":1}'})
+    completed = ledger.run(peer, transaction_message("Writer:ReadAhead", {"keys": ["a", "b"]}))
+    assert canonical.loads(result_of(completed).payload)["a"] == {"n": 1}
+    assert ledger.requests == [Message.GET_STATE, Message.GET_STATE, Message.WRITE_BATCH_STATE]
+    assert ledger.multiple_reads == []
+
+
+def test_a_single_key_is_read_with_get_state(connect):
+    peer = connect()
+    ledger = FakeLedger({"a": b"1"})
+    completed = ledger.run(peer, transaction_message("Writer:ManyAtOnce", {"keys": ["a"]}))
+    assert canonical.loads(result_of(completed).payload) == ["1"]
+    assert ledger.requests == [Message.GET_STATE]
+
+
+def test_an_answer_with_the_wrong_number_of_values_fails_the_transaction(connect):
+    peer = connect()
+    transaction = transaction_message("Writer:ManyAtOnce", {"keys": ["a", "b"]})
+    peer.send(transaction)
+    request = peer.recv()
+    assert request.type == Message.GET_STATE_MULTIPLE
+    short = chaincode_shim_pb2.GetStateMultipleResult(values=[b"1"]).SerializeToString()
+    peer.send(Message(type=Message.RESPONSE, payload=short, txid=request.txid, channel_id=request.channel_id))
+    response = result_of(peer.recv())
+    assert response.status == 500
+    assert "the peer answered 1 values for 2 keys" in response.message
