@@ -4,14 +4,18 @@ With chaincode as a service the peer dials us and opens one bidirectional
 stream per chaincode. On that stream (see :class:`ChaincodeSession`):
 
 1. we send ``REGISTER`` (payload: ``ChaincodeID{name=<package id>}``);
-2. the peer answers ``REGISTERED`` and then ``READY``;
+2. the peer answers ``REGISTERED`` and then ``READY``, whose payload
+   (``ChaincodeAdditionalParams``, Fabric 2.5+) may offer write batches and
+   multiple-key reads (see :mod:`chaincode.runtime.shim_stub`);
 3. the peer sends ``TRANSACTION`` (or ``INIT``) messages, many of them in
    flight at once. While running, a transaction sends requests (``GET_STATE``,
    ``PUT_STATE``, ...) carrying its channel id and tx id, and waits until the
    peer answers ``RESPONSE`` or ``ERROR`` for that same (channel id, tx id); the
    peer allows one pending request per transaction;
 4. the transaction ends with ``COMPLETED`` (payload: a ``protos.Response``,
-   plus the chaincode event if the contract set one);
+   plus the chaincode event if the contract set one), after its writes in
+   ``WRITE_BATCH_STATE`` requests when the peer offered batches and the
+   contract code succeeded;
 5. ``KEEPALIVE`` from the peer is echoed back unchanged, as the Go shim does.
 
 A message that makes no sense in the current state is answered with ``ERROR``
