@@ -8,9 +8,12 @@ the same keys, checks, requests to the peer, results and event:
   read of the member records, unmarshal, sort, marshal;
 * ``submit``: ``Proposal:Vote`` as ``admin-co`` through CO's peer: parse the
   caller's certificate, read its member record, the proposal and the
-  organization's vote, write the vote, emit one event, tally the proposal's
-  votes (a range read); endorsed by a majority of organizations, ordered and
-  committed.
+  organization's vote (the three in one ``GET_STATE_MULTIPLE``: ``ctx.prefetch``
+  in Python, ``GetMultipleStates`` in Go), write the vote (in one
+  ``WRITE_BATCH_STATE``: the Python shim's default, ``StartWriteBatch`` in Go),
+  emit one event, tally the proposal's votes (a range read; the Go iterator's
+  ``Close`` adds a ``QUERY_STATE_CLOSE``); endorsed by a majority of
+  organizations, ordered and committed.
 
 Both chaincodes are deployed on the benchmark's own network (the twin as a
 second chaincode, ``gotwin``, with its own server per organization and its own

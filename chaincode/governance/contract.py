@@ -222,6 +222,19 @@ def load_proposal(ctx: TxContext, proposal_id: Any) -> dict[str, Any]:
     return ctx.load(PROPOSALS, proposal_id)
 
 
+def _read_ahead_for_vote(ctx: TxContext, proposal_id: Any) -> None:
+    """The three records a vote reads (member, proposal, the organization's vote), in one request to the peer.
+
+    Only a speed-up: the checks that follow read them in their usual order, and refuse a bad id as usual.
+    """
+    try:
+        keys = (registry.caller_member_key(ctx), PROPOSALS.key(require_id("proposal_id", proposal_id, "P")),
+                VOTES.key(proposal_id, ctx.caller.msp_id))
+    except (InvalidInput, ValueError):  # refused by the checks below, with their own message
+        return
+    ctx.prefetch(*keys)
+
+
 def current_tally(ctx: TxContext, proposal: dict[str, Any]) -> rules.Tally:
     choices = {msp: vote["choice"] for msp, vote in store.votes(ctx, proposal["id"]).items()}
     return rules.tally(proposal["rule"], proposal["electorate"], proposal["quorum_permille"], choices)
@@ -243,6 +256,7 @@ class ProposalContract(Contract):
     @transaction
     def vote(self, ctx: TxContext, proposal_id: Any, choice: Any) -> dict[str, Any]:
         """The caller's organization votes yes, no or abstain (changeable until the deadline)."""
+        _read_ahead_for_vote(ctx, proposal_id)
         member = acting_organization(ctx, "Proposal:Vote")
         require_choice("choice", choice, rules.CHOICES)
         proposal = load_proposal(ctx, proposal_id)

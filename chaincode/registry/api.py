@@ -60,6 +60,11 @@ def remove_region(ctx: TxContext, msp_id: str) -> bool:
     return True
 
 
+def caller_member_key(ctx: TxContext) -> str:
+    """The ledger key of the caller's member record (to read it ahead with ``ctx.prefetch``)."""
+    return MEMBERS.key(ctx.caller.msp_id)
+
+
 def caller_member(ctx: TxContext) -> dict[str, Any]:
     """The caller's organization; callers from unknown organizations are refused."""
     value = ctx.get_json(MEMBERS.key(ctx.caller.msp_id))

@@ -1,7 +1,8 @@
 """Key-level (state-based) endorsement policies: who must endorse the next change of a key.
 
 Fabric lets a transaction attach a validation parameter to a key
-(``PUT_STATE_METADATA`` with metadata key ``VALIDATION_PARAMETER``). From the
+(``PUT_STATE_METADATA`` with metadata key ``VALIDATION_PARAMETER``, or a write record
+of that type in the transaction's ``WRITE_BATCH_STATE``). From the
 block that commits it on, every later write of that key is valid only when its
 endorsements satisfy that policy instead of the chaincode's; a transaction that
 fails it is marked ``ENDORSEMENT_POLICY_FAILURE`` at commit and changes nothing.

@@ -77,6 +77,9 @@ class _MemoryStub:
     def get_state(self, key: str) -> bytes | None:
         return self.ledger.state.get(key)
 
+    def get_multiple_states(self, keys: list[str]) -> list[bytes | None]:
+        return [self.ledger.state.get(key) for key in keys]
+
     def put_state(self, key: str, value: bytes) -> None:
         self.writes[key] = value
 

@@ -4,14 +4,18 @@ With chaincode as a service the peer dials us and opens one bidirectional
 stream per chaincode. On that stream (see :class:`ChaincodeSession`):
 
 1. we send ``REGISTER`` (payload: ``ChaincodeID{name=<package id>}``);
-2. the peer answers ``REGISTERED`` and then ``READY``;
+2. the peer answers ``REGISTERED`` and then ``READY``, whose payload
+   (``ChaincodeAdditionalParams``, Fabric 2.5+) may offer write batches and
+   multiple-key reads (see :mod:`chaincode.runtime.shim_stub`);
 3. the peer sends ``TRANSACTION`` (or ``INIT``) messages, many of them in
    flight at once. While running, a transaction sends requests (``GET_STATE``,
    ``PUT_STATE``, ...) carrying its channel id and tx id, and waits until the
    peer answers ``RESPONSE`` or ``ERROR`` for that same (channel id, tx id); the
    peer allows one pending request per transaction;
 4. the transaction ends with ``COMPLETED`` (payload: a ``protos.Response``,
-   plus the chaincode event if the contract set one);
+   plus the chaincode event if the contract set one), after its writes in
+   ``WRITE_BATCH_STATE`` requests when the peer offered batches and the
+   contract code succeeded;
 5. ``KEEPALIVE`` from the peer is echoed back unchanged, as the Go shim does.
 
 A message that makes no sense in the current state is answered with ``ERROR``
@@ -40,7 +44,7 @@ It runs in one of two ways:
   from where it stopped, with the answer as the request's return value. Each
   request is sent once, the code runs once, and no thread is involved.
 * **On a worker thread** (:class:`Workers`), for a function whose run took more
-  than :data:`LOOP_BUDGET_SECONDS` of the loop (CPU-heavy contract code would
+  than :data:`LOOP_BUDGET_SECONDS` of the loop thread's CPU time (CPU-heavy contract code would
   otherwise hold up every other transaction of every stream): its next call
   starts on a worker, which asks the peer directly (the request goes into the
   outbox; the loop is woken only when the writer task is idle) and sleeps on a
@@ -83,8 +87,8 @@ import grpc
 from greenlet import getcurrent, greenlet
 from fabric_protos.peer import chaincode_pb2, chaincode_shim_pb2, chaincode_shim_pb2_grpc, proposal_response_pb2
 
-from chaincode.runtime.router import STATUS_FAILED, Router
-from chaincode.runtime.shim_stub import ShimStub, TxFacts
+from chaincode.runtime.router import STATUS_FAILED, STATUS_REFUSED, Response, Router
+from chaincode.runtime.shim_stub import DEFAULT_GET_MULTIPLE, DEFAULT_WRITE_BATCH, ShimStub, TxFacts
 
 log = logging.getLogger(__name__)
 
@@ -275,6 +279,8 @@ class ChaincodeSession:
         self._running: set[tuple[str, str]] = set()
         self._state = "created"
         self._closed = False
+        self.write_batch = 0  # records per WRITE_BATCH_STATE if the peer offered batches in READY, else 0
+        self.get_multiple = 0  # keys per GET_STATE_MULTIPLE if the peer offered it in READY, else 0
         self._register_warning: asyncio.TimerHandle | None = None
         self._sweeper: asyncio.TimerHandle | None = None
         self.ended = threading.Event()
@@ -448,18 +454,24 @@ class ChaincodeSession:
             return None
         if self._state == "established" and kind == Message.READY:
             self._state = "ready"
-            self._log_ready(message.payload)
+            self._ready(message.payload)
             return None
         return f"chaincode cannot handle message {_name(kind)} while in state {self._state}"
 
-    def _log_ready(self, payload: bytes) -> None:
+    def _ready(self, payload: bytes) -> None:
+        """What the peer offers in READY (Fabric 2.5+): write batches and multiple-key reads, and their sizes."""
         params = chaincode_pb2.ChaincodeAdditionalParams()
         try:
             params.ParseFromString(payload)
-        except Exception:
-            pass
-        log.info("chaincode %s registered with the peer and ready (peer offers write batches: %s)",
-                 self.chaincode_id, params.use_write_batch)
+        except Exception:  # an older peer, or nothing offered: one request per write
+            params = chaincode_pb2.ChaincodeAdditionalParams()
+        if params.use_write_batch:
+            self.write_batch = params.max_size_write_batch or DEFAULT_WRITE_BATCH
+        if params.use_get_multiple_keys:
+            self.get_multiple = params.max_size_get_multiple_keys or DEFAULT_GET_MULTIPLE
+        log.info("chaincode %s registered with the peer and ready (write batches: %s; multiple-key reads: %s)",
+                 self.chaincode_id, f"up to {self.write_batch} writes" if self.write_batch else "not offered",
+                 f"up to {self.get_multiple} keys" if self.get_multiple else "not offered")
 
     def _deliver(self, message: chaincode_shim_pb2.ChaincodeMessage) -> None:
         with self._lock:
@@ -509,13 +521,13 @@ class ChaincodeSession:
     def _run_on_loop(self, tx: _Transaction, outcome: Any = None) -> None:
         """Start or resume the transaction's greenlet until it completes or waits for the peer."""
         while True:
-            started = time.perf_counter()
+            started = time.thread_time()  # CPU time: a preempted loop thread must not make a function look heavy
             if tx.runner is None:
                 tx.runner = greenlet(self._green_run)
                 step = tx.runner.switch(tx)
             else:
                 step = tx.runner.switch(outcome)
-            tx.loop_seconds += time.perf_counter() - started
+            tx.loop_seconds += time.thread_time() - started
             if step is not _WAITING:
                 tx.runner = None
                 if tx.loop_seconds > self._loop_budget:
@@ -587,9 +599,16 @@ class ChaincodeSession:
     def _execute(self, tx: _Transaction, link: Any) -> chaincode_shim_pb2.ChaincodeMessage:
         """One run of the transaction's contract code; COMPLETED (or ERROR for a failed INIT)."""
         message = tx.message
-        stub = ShimStub(link, message.channel_id, message.txid, None, facts=tx.facts)
+        stub = ShimStub(link, message.channel_id, message.txid, None, facts=tx.facts, write_batch=self.write_batch,
+                        get_multiple=self.get_multiple)
         response = self._router.invoke(stub, tx.function, tx.args)
         stub.finish()
+        if response.status < STATUS_REFUSED and stub.kept_writes:
+            try:
+                stub.send_writes()
+            except Exception as err:  # e.g. the peer refused a write: like any failure of the contract code
+                log.error("[%s] the writes of %s could not be sent: %s", _short(message.txid), tx.function, err)
+                response = Response(STATUS_FAILED, message=f"internal error in {tx.function}: {err}")
         if log.isEnabledFor(logging.DEBUG):
             log.debug("[%s] %s %s -> %d%s", _short(message.txid), _name(message.type), tx.function,
                       response.status, f" ({response.message})" if response.message else "")

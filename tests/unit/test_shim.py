@@ -203,13 +203,18 @@ class FakePeer:
         assert not isinstance(item, Message), f"expected the stream to end, got {item}"
         return item
 
-    def handshake(self) -> None:
+    def handshake(self, write_batch: bool = True, max_size: int = 0, get_multiple: bool = True,
+                  max_keys: int = 0) -> None:
+        """Register the chaincode; READY offers write batches (of at most ``max_size``) and multiple-key reads
+        (of at most ``max_keys``), as Fabric 3 does."""
         register = self.recv()
         assert register.type == Message.REGISTER
         assert chaincode_pb2.ChaincodeID.FromString(register.payload).name == CHAINCODE_ID
         self.send(Message(type=Message.REGISTERED))
-        self.send(Message(type=Message.READY,
-                          payload=chaincode_pb2.ChaincodeAdditionalParams(use_write_batch=True).SerializeToString()))
+        offer = chaincode_pb2.ChaincodeAdditionalParams(use_write_batch=write_batch, max_size_write_batch=max_size,
+                                                        use_get_multiple_keys=get_multiple,
+                                                        max_size_get_multiple_keys=max_keys)
+        self.send(Message(type=Message.READY, payload=offer.SerializeToString()))
 
     def close(self) -> None:
         """Half-close: the peer stops sending."""
@@ -225,6 +230,9 @@ class FakeLedger:
         self.history: dict[str, list[kv_query_result_pb2.KeyModification]] = {}
         self.metadata: dict[str, bytes] = {}
         self.writes: list[tuple] = []
+        self.batches: list[list[tuple]] = []  # the writes of each WRITE_BATCH_STATE
+        self.refuse_batches = ""  # answer WRITE_BATCH_STATE with ERROR and this text
+        self.multiple_reads: list[list[str]] = []  # the keys of each GET_STATE_MULTIPLE
         self.requests: list[int] = []
         self.closed_queries: list[str] = []
         self.page_size = page_size
@@ -240,6 +248,10 @@ class FakeLedger:
                 return message
             assert (message.txid, message.channel_id) == (transaction.txid, transaction.channel_id)
             self.requests.append(message.type)
+            if message.type == Message.WRITE_BATCH_STATE and self.refuse_batches:
+                peer.send(Message(type=Message.ERROR, payload=self.refuse_batches.encode(), txid=message.txid,
+                                  channel_id=message.channel_id))
+                continue
             peer.send(response_to(message, self.answer(message)))
 
     def answer(self, message: Message) -> bytes:
@@ -249,6 +261,11 @@ class FakeLedger:
             if request.collection:
                 return self.private.get((request.collection, request.key), b"")
             return self.state.get(request.key, b"")
+        if message.type == Message.GET_STATE_MULTIPLE:
+            request = shim.GetStateMultiple.FromString(message.payload)
+            assert not request.collection
+            self.multiple_reads.append(list(request.keys))
+            return shim.GetStateMultipleResult(values=[self.state.get(k, b"") for k in request.keys]).SerializeToString()
         if message.type == Message.GET_PRIVATE_DATA_HASH:
             request = shim.GetState.FromString(message.payload)
             value = self.private.get((request.collection, request.key))
@@ -267,6 +284,23 @@ class FakeLedger:
             request = shim.PutStateMetadata.FromString(message.payload)
             self.metadata[request.key] = request.metadata.value
             self.writes.append(("metadata", request.key, request.metadata.metakey, request.metadata.value))
+            return b""
+        if message.type == Message.WRITE_BATCH_STATE:
+            batch = []
+            for record in shim.WriteBatchState.FromString(message.payload).rec:
+                if record.type == shim.WriteRecord.PUT_STATE:
+                    if record.collection:
+                        self.private[(record.collection, record.key)] = record.value
+                    batch.append(("put", record.collection, record.key, record.value))
+                elif record.type == shim.WriteRecord.DEL_STATE:
+                    batch.append(("delete", record.collection, record.key))
+                elif record.type == shim.WriteRecord.PUT_STATE_METADATA:
+                    self.metadata[record.key] = record.metadata.value
+                    batch.append(("metadata", record.key, record.metadata.metakey, record.metadata.value))
+                else:
+                    raise AssertionError(f"unexpected write record {record}")
+            self.batches.append(batch)
+            self.writes += batch
             return b""
         if message.type == Message.GET_STATE_METADATA:
             request = shim.GetStateMetadata.FromString(message.payload)
@@ -324,6 +358,15 @@ def channel(server) -> Iterator[grpc.Channel]:
 def peer(channel) -> Iterator[FakePeer]:
     fake = FakePeer(channel)
     fake.handshake()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def unbatched_peer(channel) -> Iterator[FakePeer]:
+    """A peer that does not offer write batches (before Fabric 2.5, or turned off in core.yaml)."""
+    fake = FakePeer(channel)
+    fake.handshake(write_batch=False)
     yield fake
     fake.close()
 
@@ -475,21 +518,43 @@ def test_history_returns_key_modifications(peer):
     assert ledger.requests == [Message.GET_HISTORY_FOR_KEY, Message.QUERY_STATE_NEXT]
 
 
-def test_private_data_goes_to_the_named_collection(peer):
+def test_private_data_goes_to_the_named_collection_in_the_batch_and_reads_see_the_state_before(peer):
     ledger = FakeLedger()
+    ledger.private[("price_BJMSP_TJMSP", "trade:T-1")] = b'{"price":100}'
     response = result_of(ledger.run(peer, transaction_message(
+        "Probe:Private", {"collection": "price_BJMSP_TJMSP", "key": "trade:T-1"})))
+    assert ledger.batches == [[("put", "price_BJMSP_TJMSP", "trade:T-1", b'{"price":120}')]]
+    # as on a real peer, a transaction does not read its own writes
+    assert serialization.loads(response.payload) == {
+        "stored": {"price": 100}, "hash": hashlib.sha256(b'{"price":100}').hexdigest()}
+    assert ledger.requests == [Message.GET_STATE, Message.GET_PRIVATE_DATA_HASH, Message.WRITE_BATCH_STATE]
+
+
+def test_without_batches_private_data_is_written_when_the_contract_writes_it(unbatched_peer):
+    ledger = FakeLedger()
+    response = result_of(ledger.run(unbatched_peer, transaction_message(
         "Probe:Private", {"collection": "price_BJMSP_TJMSP", "key": "trade:T-1"})))
     assert ledger.writes == [("put", "price_BJMSP_TJMSP", "trade:T-1", b'{"price":120}')]
     assert serialization.loads(response.payload) == {
-        "stored": {"price": 120}, "hash": hashlib.sha256(b'{"price":120}').hexdigest()}
+        "stored": {"price": 120}, "hash": hashlib.sha256(b'{"price":120}').hexdigest()}  # the fake's simplification
     assert ledger.requests == [Message.PUT_STATE, Message.GET_STATE, Message.GET_PRIVATE_DATA_HASH]
+    assert ledger.batches == []
 
 
-def test_a_key_level_endorsement_policy_is_sent_as_state_metadata(peer):
+def test_a_key_level_endorsement_policy_is_sent_as_state_metadata(unbatched_peer):
     ledger = FakeLedger()
-    response = result_of(ledger.run(peer, transaction_message("Probe:EndorseBy", {"key": "lot:1"})))
+    response = result_of(ledger.run(unbatched_peer, transaction_message("Probe:EndorseBy", {"key": "lot:1"})))
     assert ledger.writes == [("metadata", "lot:1", "VALIDATION_PARAMETER", b"policy-bytes")]
     assert serialization.loads(response.payload) == "policy-bytes"
+
+
+def test_a_key_level_endorsement_policy_goes_in_the_batch(peer):
+    ledger = FakeLedger()
+    ledger.metadata["lot:1"] = b"policy-before"
+    response = result_of(ledger.run(peer, transaction_message("Probe:EndorseBy", {"key": "lot:1"})))
+    assert ledger.batches == [[("metadata", "lot:1", "VALIDATION_PARAMETER", b"policy-bytes")]]
+    assert serialization.loads(response.payload) == "policy-before"
+    assert ledger.requests == [Message.GET_STATE_METADATA, Message.WRITE_BATCH_STATE]
 
 
 # -- failures and concurrency -------------------------------------------------------------------------

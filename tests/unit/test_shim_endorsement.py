@@ -1,5 +1,6 @@
 """Key-level endorsement through the shim: the SignaturePolicyEnvelope a contract attaches reaches the peer
-as PUT_STATE_METADATA with metadata key VALIDATION_PARAMETER, after the transaction's writes, and only on
+as PUT_STATE_METADATA with metadata key VALIDATION_PARAMETER (a write record of the transaction's
+WRITE_BATCH_STATE, the fake peer offering batches like Fabric 3), after the transaction's writes, and only on
 success."""
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ def test_the_policy_is_sent_as_state_metadata_after_the_write(peer):
                              ("metadata", "agreement", "VALIDATION_PARAMETER", policy)]
     assert canonical.loads(result_of(completed).payload) == "AND('BJMSP.peer', 'HBMSP.peer')"
     assert Message.GET_STATE_METADATA not in ledger.requests  # the transaction's own policy is read back locally
+    assert ledger.requests == [Message.WRITE_BATCH_STATE]
 
 
 def test_a_refused_transaction_sends_neither_writes_nor_metadata(peer):
@@ -85,4 +87,4 @@ def test_a_refused_transaction_sends_neither_writes_nor_metadata(peer):
     completed = ledger.run(peer, transaction_message("Guarded:CreateThenRefuse", {"key": "agreement"}))
     assert result_of(completed).status == 400
     assert ledger.writes == []
-    assert Message.PUT_STATE_METADATA not in ledger.requests
+    assert ledger.requests == []  # neither PUT_STATE_METADATA nor a WRITE_BATCH_STATE
