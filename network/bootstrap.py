@@ -28,12 +28,12 @@ import yaml
 
 from network import binaries, channels, config, nodes
 from network.ca import OrgCA
-from network.commands import run_with_retry
+from network.commands import run_on_orderers, run_with_retry
 from network.config import Channel, Consortium, Organization
 from network.configtx import genesis_block, write_configtx
 from network.errors import NetworkError, ToolError
 from network.layout import Layout
-from network.lifecycle import Lifecycle, package
+from network.lifecycle import Lifecycle, orderers_for, package
 from network.onboarding import add_admins_to_wallet, admin_name
 from network.processes import NodeSpec, ProcessTable, is_healthy, readiness
 from network.profiles import write_profiles
@@ -438,6 +438,21 @@ class Network:
         self._bootstrap_registry(progress, wait_for_chaincode=True)
         self._save_state(complete=True)
 
+    def _registry_written(self, channel: Channel, org: Organization) -> bool:
+        """Whether the channel's ledger holds member records (a pair channel's registry is written by whichever
+        of its two members deploys first once the chaincode is committed; the other finds it here)."""
+        out = run_with_retry([binaries.binary("peer"), "chaincode", "query", "-C", channel.name, "-n",
+                              self.consortium.chaincode_name, "-c", json.dumps({"Args": ["Registry:Members"]})],
+                             env=nodes.peer_cli_env(self.layout, org.peers[0]), attempts=5, delay=2.0,
+                             what=f"reading the registry of {channel.name}")
+        for line in out.splitlines():  # the answer is one line of JSON among the tool's log lines
+            if line.startswith("["):
+                try:
+                    return bool(json.loads(line))
+                except ValueError:
+                    continue
+        raise NetworkError(f"reading the registry of {channel.name}: no answer in the peer's output:\n{out[-500:]}")
+
     def _has_chaincode(self, channel: Channel, org: Organization) -> bool:
         if channel.name not in channels.peer_channels(self.layout, org.peers[0]):
             return False
@@ -446,36 +461,42 @@ class Network:
     def _bootstrap_registry(self, progress: Progress, wait_for_chaincode: bool = False) -> None:
         """Write members and rule parameters to every channel's ledger (idempotent).
 
-        On the all-members channel as the coordinator's admin; on a pair channel as the admin of its
-        first region, since only the pair's organizations belong to it. Pair-channel domains
-        (ecological compensation) check roles and regions against the same member records.
+        On the all-members channel as the coordinator's admin; on a pair channel as the admin of either
+        region (the first to deploy once the chaincode is committed), since only the pair belongs to it.
+        Pair-channel domains (ecological compensation) check roles and regions against the same records.
         """
         c = self.consortium
         done = set(self._state().get("registry_channels", []))
         argument = json.dumps({"members": c.ledger_members(), "parameters": c.parameters},
                               sort_keys=True, separators=(",", ":"))
         for channel in c.channels:
-            org = next((o for o in channel.orgs if o.kind == "coordinator"), channel.orgs[0])
             if channel.name in done:
                 progress(f"  {channel.name}: registry already written")
                 continue
-            if not self.is_local(org):
-                progress(f"  {channel.name}: the registry is written from {org.code}'s host")
+            writers = [o for o in channel.orgs if o.kind == "coordinator"] or list(channel.orgs)
+            org = next((o for o in writers if self.is_local(o)), None)
+            if org is None:
+                progress(f"  {channel.name}: the registry is written from {writers[0].code}'s host")
                 continue
             if wait_for_chaincode and not self._has_chaincode(channel, org):
                 progress(f"  {channel.name}: registry waits for the chaincode")
+                continue
+            if self._registry_written(channel, org):
+                done.add(channel.name)
+                self._save_state(registry_channels=sorted(done))
+                progress(f"  {channel.name}: registry already written (by another member)")
                 continue
             targets: list[str] = []
             for member in channel.orgs:
                 peer = member.peers[0]
                 targets += ["--peerAddresses", peer.address,
                             "--tlsRootCertFiles", str(self.layout.peer_dir(peer) / "tls" / "ca.crt")]
-            run_with_retry([binaries.binary("peer"), "chaincode", "invoke", "-o", org.orderer_address, "--tls",
-                            "--cafile", str(self.layout.orderer_dir(org) / "tls" / "ca.crt"),
-                            "-C", channel.name, "-n", c.chaincode_name, *targets, "--waitForEvent",
-                            "-c", json.dumps({"Args": ["Registry:Bootstrap", argument]})],
-                           env=nodes.peer_cli_env(self.layout, org.peers[0]), attempts=10, delay=3.0,
-                           what=f"bootstrapping the consortium registry on {channel.name}")
+            run_on_orderers(
+                lambda address, ca: [binaries.binary("peer"), "chaincode", "invoke", "-o", address, "--tls", "--cafile",
+                                     str(ca), "-C", channel.name, "-n", c.chaincode_name, *targets,
+                                     "--waitForEvent", "-c", json.dumps({"Args": ["Registry:Bootstrap", argument]})],
+                orderers_for(self.layout, c, org), env=nodes.peer_cli_env(self.layout, org.peers[0]), attempts=10,
+                delay=3.0, what=f"bootstrapping the consortium registry on {channel.name}")
             done.add(channel.name)
             self._save_state(registry_channels=sorted(done))
             progress(f"  {len(c.organizations)} members and {len(c.parameters)} parameters on {channel.name}")

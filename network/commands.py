@@ -7,6 +7,7 @@ import os
 import subprocess
 import time
 from pathlib import Path
+from typing import Callable
 
 from network.errors import ToolError
 
@@ -32,6 +33,22 @@ def run_with_retry(command: list[str | Path], *, attempts: int = 10, delay: floa
     for attempt in range(1, attempts + 1):
         try:
             return run(command, **kwargs)
+        except ToolError:
+            if attempt == attempts:
+                raise
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def run_on_orderers(command: "Callable[[str, Path], list[str | Path]]", orderers: "list[tuple[str, Path]]", *,
+                    attempts: int = 15, delay: float = 2.0, **kwargs) -> str:
+    """Run a tool that sends a transaction through an ordering node (``command(address, tls_ca)``), trying
+    the next node after each failure: a BFT ordering service takes a transaction at any of its nodes, so an
+    admin step must not wait on one node that is behind, cut off or stuck in a view change."""
+    for attempt in range(1, attempts + 1):
+        address, ca = orderers[(attempt - 1) % len(orderers)]
+        try:
+            return run(command(address, ca), **kwargs)
         except ToolError:
             if attempt == attempts:
                 raise

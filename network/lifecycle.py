@@ -17,7 +17,7 @@ from pathlib import Path
 
 from common.names import COORDINATOR_KIND, monitoring_collections, price_collections
 from network import binaries
-from network.commands import first_json, run, run_with_retry
+from network.commands import first_json, run, run_on_orderers, run_with_retry
 from network.config import Channel, Consortium, Organization
 from network.errors import ToolError
 from network.layout import Layout
@@ -85,9 +85,13 @@ class Lifecycle:
             return run_with_retry(command, env=env, what=what, attempts=15, delay=2.0)
         return run(command, env=env, what=what)
 
-    def _orderer_args(self, org: Organization) -> list[str]:
-        return ["-o", org.orderer_address, "--tls", "--cafile",
-                str(self.layout.orderer_dir(org) / "tls" / "ca.crt")]
+    def _ordered(self, args: list[str], org: Organization, what: str) -> str:
+        """A lifecycle transaction as ``org``'s admin, sent through its own ordering node first, then the
+        others this host knows (:func:`orderers_for`)."""
+        return run_on_orderers(
+            lambda address, ca: [str(binaries.binary("peer")), *args, "-o", address, "--tls", "--cafile", str(ca)],
+            orderers_for(self.layout, self.consortium, org), env=peer_cli_env(self.layout, org.peers[0]),
+            what=what)
 
     def _definition_args(self, channel: Channel, sequence: int) -> list[str]:
         args = ["--channelID", channel.name, "--name", self.consortium.chaincode_name,
@@ -187,9 +191,8 @@ class Lifecycle:
                 pass
         elif self.approvals(channel, org, sequence).get(org.msp_id):
             return
-        self._peer(["lifecycle", "chaincode", "approveformyorg", *self._orderer_args(org),
-                    *self._definition_args(channel, sequence), "--package-id", package_id], org,
-                   f"approving chaincode for {org.msp_id} on {channel.name}", retry=True)
+        self._ordered(["lifecycle", "chaincode", "approveformyorg", *self._definition_args(channel, sequence),
+                       "--package-id", package_id], org, f"approving chaincode for {org.msp_id} on {channel.name}")
 
     def commit(self, channel: Channel, org: Organization | None = None,
                endorsers: "list[Organization] | None" = None, sequence: int = FIRST_SEQUENCE) -> None:
@@ -201,9 +204,16 @@ class Lifecycle:
             peer = member.peers[0]
             targets += ["--peerAddresses", peer.address,
                         "--tlsRootCertFiles", str(self.layout.peer_dir(peer) / "tls" / "ca.crt")]
-        self._peer(["lifecycle", "chaincode", "commit", *self._orderer_args(org),
-                    *self._definition_args(channel, sequence), *targets], org,
-                   f"committing chaincode on {channel.name}", retry=True)
+        self._ordered(["lifecycle", "chaincode", "commit", *self._definition_args(channel, sequence), *targets], org,
+                      f"committing chaincode on {channel.name}")
+
+
+def orderers_for(layout: Layout, consortium: Consortium, org: Organization) -> list[tuple[str, Path]]:
+    """Ordering nodes ``org``'s admin may send to, its own first: (address, TLS CA file) of every member
+    whose ordering node's TLS root is on this host."""
+    ordered = [org, *[o for o in consortium.organizations if o.code != org.code]]
+    found = [(o.orderer_address, layout.orderer_dir(o) / "tls" / "ca.crt") for o in ordered]
+    return [(address, ca) for address, ca in found if ca.exists()] or found[:1]
 
 
 def collection_names(definition: dict) -> list[str]:

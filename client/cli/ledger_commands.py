@@ -46,10 +46,11 @@ def registry_group() -> None:
 
 
 @registry_group.command("members")
+@click.option("--channel", help="As recorded on this channel (default: the all-members channel), e.g. bj-tj.")
 @pass_app
-def members(app: AppContext) -> None:
-    """Member organizations as recorded on the all-members channel."""
-    result = app.contract().evaluate("Registry:Members")
+def members(app: AppContext, channel: str | None) -> None:
+    """Member organizations as recorded on the all-members channel (or on --channel)."""
+    result = app.contract(channel).evaluate("Registry:Members")
     show(result, app.as_json, rows=[(m["code"], m["msp_id"], m["kind"], m["name"]) for m in result],
          headers=("code", "msp", "kind", "name"))
 

@@ -106,6 +106,13 @@ def running(cluster: Cluster) -> Cluster:
     return cluster
 
 
+def test_every_channel_has_the_registry_written_from_one_of_its_members_hosts(running: Cluster) -> None:
+    assert {m["code"] for m in running.json("CO", "--as", "admin-co", "registry", "members")} == set(CODES)
+    for channel, reader in (("bj-tj", "BJ"), ("bj-hb", "HB"), ("tj-hb", "TJ")):
+        members = running.json(reader, "--as", f"admin-{reader.lower()}", "registry", "members", "--channel", channel)
+        assert {m["code"] for m in members} == set(CODES), channel
+
+
 def test_the_exported_definition_is_public_only(running: Cluster) -> None:
     for code in CODES:
         text = (running.shared / f"{code.lower()}.org.json").read_text()
@@ -359,6 +366,9 @@ def test_a_fifth_region_is_admitted_by_an_adopted_proposal_then_orders_endorses_
     assert "ecoledger: ecoledger 1.0 committed (sequence 2)" in third
     for code in ("HB", "CO"):
         assert "ecoledger: already committed (sequence 2)" in running.says(code, "org", "deploy")
+    for channel in ("bj-sd", "tj-sd", "hb-sd"):
+        members = running.json("SD", "--as", "admin-sd", "registry", "members", "--channel", channel)
+        assert {m["code"] for m in members} == {*CODES, "SD"}, channel
 
     # SD's own gateway writes: endorsed with SD's peer, committed, and read on another host.
     result = None

@@ -233,3 +233,56 @@ def test_the_chaincode_definition_moves_to_the_next_sequence_when_an_admitted_re
     pair = consortium.channels[1]
     object.__setattr__(lifecycle, "committed_definition", lambda channel, org=None: {"sequence": 1})
     assert lifecycle.plan(pair) == Plan(1, True)
+
+
+@pytest.mark.parametrize("answer, written", [("[]", False), ('[{"code": "BJ", "msp_id": "BJMSP"}]', True)])
+def test_a_channels_registry_is_read_from_the_json_line_among_the_peer_tools_log(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answer: str, written: bool) -> None:
+    import network.bootstrap as bootstrap
+
+    log = ('2026-12-06 03:11:44.614 UTC 0080 INFO [grpc] AddTraceEvent -> [core] [Channel #25]Resolver state:\n'
+           '  "Addresses": [\n    {\n')
+    monkeypatch.setenv("ECOLEDGER_HOME", str(tmp_path))
+    monkeypatch.setattr(bootstrap, "run_with_retry", lambda *a, **k: log + answer + "\n")
+    consortium = hosted()
+    net = Network(consortium, local=["BJ"])
+    assert net._registry_written(consortium.channels[1], consortium.org("BJ")) is written
+    monkeypatch.setattr(bootstrap, "run_with_retry", lambda *a, **k: log)
+    with pytest.raises(NetworkError, match="reading the registry of bj-tj: no answer in the peer's output"):
+        net._registry_written(consortium.channels[1], consortium.org("BJ"))
+
+
+def test_a_transaction_an_ordering_node_does_not_take_goes_to_the_next_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    import network.commands as commands
+    from network.errors import ToolError
+
+    tried: list[str] = []
+
+    def run(command, **kwargs):
+        tried.append(command[1])
+        if command[1] != "10.77.0.3:17022":
+            raise ToolError(f"{command[1]}: timed out waiting for txid on all peers")
+        return "committed"
+
+    monkeypatch.setattr(commands, "run", run)
+    monkeypatch.setattr(commands.time, "sleep", lambda s: None)
+    nodes = [("10.77.0.2:17002", Path("bj.crt")), ("10.77.0.3:17022", Path("tj.crt"))]
+    assert commands.run_on_orderers(lambda address, ca: ["peer", address, str(ca)], nodes) == "committed"
+    assert tried == ["10.77.0.2:17002", "10.77.0.3:17022"]
+    tried.clear()
+    with pytest.raises(ToolError, match="10.77.0.2:17002: timed out"):
+        commands.run_on_orderers(lambda address, ca: ["peer", address], nodes[:1], attempts=3)
+    assert tried == ["10.77.0.2:17002"] * 3
+
+
+def test_an_admin_sends_through_its_own_ordering_node_first_then_the_others_it_knows(tmp_path: Path) -> None:
+    from network.lifecycle import orderers_for
+
+    consortium = hosted()
+    layout = Layout(tmp_path)
+    for code in ("TJ", "CO"):
+        ca = layout.orderer_dir(consortium.org(code)) / "tls" / "ca.crt"
+        ca.parent.mkdir(parents=True)
+        ca.write_text("root")
+    assert [a for a, _ in orderers_for(layout, consortium, consortium.org("CO"))] == ["10.77.0.5:17062",
+                                                                                       "10.77.0.3:17022"]
