@@ -165,12 +165,8 @@ def warm_restart(site: Site, clock: Clock) -> None:
 
 def admission(site: Site, clock: Clock) -> None:
     stage = "admit SD"
-    sd = site.hosts.add("SD", len(CODES))
-    data = yaml.safe_load(site.file.read_text())
-    data["organizations"].append({"code": "SD", "name": "Shandong", "local_name": "山东", "kind": "region",
-                                  "host": sd.address})
     sd_file = site.shared / "with-sd.yaml"
-    sd_file.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    site.hosts.add_region(site.file, "SD", "Shandong", "山东", sd_file)
     definition, update = site.shared / "sd.org.json", site.shared / "admit-sd.update.json"
 
     def init_sd() -> None:

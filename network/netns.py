@@ -96,6 +96,18 @@ class Hosts:
         self.hosts[code] = host
         return host
 
+    def add_region(self, consortium_file: Path, code: str, name: str, local_name: str, target: Path) -> Host:
+        """A new host for region ``code`` and, at ``target``, the consortium file with it appended last (what
+        the new region's admin inits from; the members append it with ``org import --new``)."""
+        import yaml
+
+        host = self.add(code, len(self.hosts))
+        data = yaml.safe_load(consortium_file.read_text())
+        data["organizations"].append({"code": code, "name": name, "local_name": local_name, "kind": "region",
+                                      "host": host.address})
+        target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+        return host
+
     def cut(self, code: str) -> None:
         """Take the host's link down: it can reach nobody and nobody reaches it."""
         _ip("link", "set", self.hosts[code].link, "down")

@@ -286,12 +286,8 @@ def test_a_fifth_region_is_admitted_by_an_adopted_proposal_then_orders_endorses_
     its peer with the genesis block; every member imports SD's definition; the chaincode definition moves to
     sequence 2 (SD's private collections) once a majority of five approved; new pair channels with each region
     are created; SD's peer endorses on the all-members channel and on bj-sd."""
-    sd = running.hosts.add("SD", len(CODES))
-    data = yaml.safe_load(running.file.read_text())
-    data["organizations"].append({"code": "SD", "name": "Shandong", "local_name": "山东", "kind": "region",
-                                  "host": sd.address})
     sd_file = running.shared / "jjj-hosts-with-sd.yaml"
-    sd_file.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    running.hosts.add_region(running.file, "SD", "Shandong", "山东", sd_file)
     running.ok("SD", "org", "init", "--org", "SD", "--consortium", str(sd_file))
     definition = running.shared / "sd.org.json"
     definition.write_text(running.ok("SD", "org", "export"))
