@@ -173,8 +173,9 @@ def _private_keys(folder: Path) -> dict[str, Path]:
     return keys
 
 
-def test_no_private_key_is_in_any_other_hosts_folder(running: Cluster) -> None:
-    homes = {code: running.hosts.hosts[code].home for code in CODES}
+def _keys_stay_home(cluster: Cluster, codes: list[str]) -> None:
+    """Every private key of each host is in no other host's folder and in nothing the admins handed round."""
+    homes = {code: cluster.hosts.hosts[code].home for code in codes}
     owned = {code: _private_keys(home) for code, home in homes.items()}
     assert all(len(keys) >= 4 for keys in owned.values()), {c: len(k) for c, k in owned.items()}
     for code, keys in owned.items():
@@ -187,8 +188,12 @@ def test_no_private_key_is_in_any_other_hosts_folder(running: Cluster) -> None:
                 data = path.read_bytes()
                 leaked = [owner for key, owner in keys.items() if key.encode() in data]
                 assert not leaked, f"{code}'s private key {leaked[0]} found in {other}'s {path}"
-    shared_text = "".join(p.read_text(errors="ignore") for p in running.shared.rglob("*.json"))
+    shared_text = "".join(p.read_text(errors="ignore") for p in cluster.shared.rglob("*.json"))
     assert "PRIVATE KEY" not in shared_text
+
+
+def test_no_private_key_is_in_any_other_hosts_folder(running: Cluster) -> None:
+    _keys_stay_home(running, CODES)
 
 
 def test_a_channel_update_is_submitted_only_once_a_majority_of_admins_signed(running: Cluster) -> None:
@@ -383,6 +388,7 @@ def test_a_fifth_region_is_admitted_by_an_adopted_proposal_then_orders_endorses_
     assert _title_on(running, "BJ", written["id"]) == "written by Shandong"
     status = running.json("SD", "network", "status")
     assert {n["name"] for n in status["nodes"]} >= {"peer0.sd.ecoledger", "orderer.sd.ecoledger", "ca.sd.ecoledger"}
+    _keys_stay_home(running, [*CODES, "SD"])  # the admission moved only public definitions and update files
 
 
 def test_with_two_ordering_nodes_down_nothing_is_ordered_and_ordering_resumes_when_one_returns(
