@@ -98,6 +98,7 @@ class Network:
         codes = {consortium.org(code).code for code in local} if local is not None else None
         self.local_orgs = tuple(o for o in consortium.organizations if codes is None or o.code in codes)
         self.cas = {o.code: OrgCA(o, self.layout.org_dir(o)) for o in self.local_orgs}
+        self._joined_cache: dict[str, set[str]] = {}
 
     @property
     def single_machine(self) -> bool:
@@ -404,6 +405,7 @@ class Network:
         """Install and approve for this host's organizations; commit where a majority approved."""
         lifecycle = Lifecycle(self.layout, self.consortium)
         ids = self.package_ids
+        self._joined_cache.clear()  # channels joined since the last deploy
         for org in self.local_orgs:
             path, package_id = package(self.layout, self.consortium, org)
             lifecycle.install(org, path, package_id)
@@ -411,7 +413,7 @@ class Network:
             mine = [o for o in channel.orgs if self.is_local(o)]
             if not mine:
                 continue
-            if channel.name not in channels.peer_channels(self.layout, mine[0].peers[0]):
+            if channel.name not in self._joined(mine[0]):
                 progress(f"  {channel.name}: {mine[0].peers[0].name} has not joined it yet")
                 continue
             plan = lifecycle.plan(channel, mine[0])
@@ -432,11 +434,17 @@ class Network:
 
     def deploy(self, progress: Progress = print) -> None:
         """``org deploy``: chaincode for this host's organizations, then the registry on each channel whose
-        writer runs here (the coordinator's host for the all-members channel, a pair's first region for a
-        pair channel) once the channel has the chaincode."""
+        writer runs here (the coordinator's host for the all-members channel, either member's for a pair
+        channel) once the channel has the chaincode."""
         self._deploy(progress)
         self._bootstrap_registry(progress, wait_for_chaincode=True)
         self._save_state(complete=True)
+
+    def _joined(self, org: Organization) -> set[str]:
+        """Channels ``org``'s first peer has joined (asked once per chaincode deployment)."""
+        if org.code not in self._joined_cache:
+            self._joined_cache[org.code] = set(channels.peer_channels(self.layout, org.peers[0]))
+        return self._joined_cache[org.code]
 
     def _registry_written(self, channel: Channel, org: Organization) -> bool:
         """Whether the channel's ledger holds member records (a pair channel's registry is written by whichever
@@ -454,7 +462,7 @@ class Network:
         raise NetworkError(f"reading the registry of {channel.name}: no answer in the peer's output:\n{out[-500:]}")
 
     def _has_chaincode(self, channel: Channel, org: Organization) -> bool:
-        if channel.name not in channels.peer_channels(self.layout, org.peers[0]):
+        if channel.name not in self._joined(org):
             return False
         return Lifecycle(self.layout, self.consortium).committed(channel, org)
 

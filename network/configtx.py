@@ -28,37 +28,23 @@ def _implicit(rule: str) -> dict[str, str]:
     return {"Type": "ImplicitMeta", "Rule": rule}
 
 
+def _member(layout: Layout, org: Organization, msp: str, roles: tuple[str, ...]) -> dict[str, Any]:
+    """An organization's MSP (``msp``: its peers' or its ordering node's id) with one policy per role."""
+    rules = {"Readers": "member", "Writers": "member", "Admins": "admin", "Endorsement": "peer"}
+    return {"Name": msp, "ID": msp, "MSPDir": str(layout.org_dir(org) / "msp"),
+            "Policies": {role: _signature(f"OR('{msp}.{rules[role]}')") for role in roles}}
+
+
 def _org(layout: Layout, org: Organization) -> dict[str, Any]:
     """The organization as an application member (its peers)."""
-    msp = org.msp_id
-    return {
-        "Name": msp,
-        "ID": msp,
-        "MSPDir": str(layout.org_dir(org) / "msp"),
-        "Policies": {
-            "Readers": _signature(f"OR('{msp}.member')"),
-            "Writers": _signature(f"OR('{msp}.member')"),
-            "Admins": _signature(f"OR('{msp}.admin')"),
-            "Endorsement": _signature(f"OR('{msp}.peer')"),
-        },
-        "AnchorPeers": [{"Host": org.peers[0].host, "Port": org.peers[0].port}],
-    }
+    return {**_member(layout, org, org.msp_id, ("Readers", "Writers", "Admins", "Endorsement")),
+            "AnchorPeers": [{"Host": org.peers[0].host, "Port": org.peers[0].port}]}
 
 
 def _orderer_org(layout: Layout, org: Organization) -> dict[str, Any]:
     """The organization as an ordering member (its ordering node), under its own MSP id."""
-    msp = org.orderer_msp_id
-    return {
-        "Name": msp,
-        "ID": msp,
-        "MSPDir": str(layout.org_dir(org) / "msp"),
-        "Policies": {
-            "Readers": _signature(f"OR('{msp}.member')"),
-            "Writers": _signature(f"OR('{msp}.member')"),
-            "Admins": _signature(f"OR('{msp}.admin')"),
-        },
-        "OrdererEndpoints": [org.orderer_address],
-    }
+    return {**_member(layout, org, org.orderer_msp_id, ("Readers", "Writers", "Admins")),
+            "OrdererEndpoints": [org.orderer_address]}
 
 
 def _orderer_section(layout: Layout, consortium: Consortium) -> dict[str, Any]:

@@ -232,16 +232,10 @@ class UpdateFile:
 
     @classmethod
     def load(cls, path: Path) -> "UpdateFile":
-        try:
-            data = json.loads(path.read_text())
-            if data.get("version") != UPDATE_VERSION:
-                raise ValueError("version")
-            return cls(data["channel"], data["description"], data["base_config_hash"],
-                       base64.b64decode(data["envelope"]))
-        except FileNotFoundError:
-            raise NetworkError(f"update file {path} not found") from None
-        except (ValueError, KeyError, TypeError):
-            raise NetworkError(f"{path} is not a channel update file (made by 'ecoledger channel propose')") from None
+        from network.documents import load_versioned
+
+        return load_versioned(path, UPDATE_VERSION, "channel update", "ecoledger channel propose", lambda data: cls(
+            data["channel"], data["description"], data["base_config_hash"], base64.b64decode(data["envelope"])))
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps({"version": UPDATE_VERSION, "channel": self.channel,

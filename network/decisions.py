@@ -46,16 +46,11 @@ class Decision:
 
     @classmethod
     def load(cls, path: Path) -> "Decision":
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("version") != DECISION_VERSION:
-                raise ValueError("version")
-            return cls(str(data["consortium"]), str(data["subject"]), [str(u) for u in data["updates"]],
-                       list(data.get("signatures") or []))
-        except FileNotFoundError:
-            raise NetworkError(f"decision file {path} not found") from None
-        except (ValueError, KeyError, TypeError):
-            raise NetworkError(f"{path} is not a decision file (made by 'ecoledger channel decide')") from None
+        from network.documents import load_versioned
+
+        return load_versioned(path, DECISION_VERSION, "decision", "ecoledger channel decide", lambda data: cls(
+            str(data["consortium"]), str(data["subject"]), [str(u) for u in data["updates"]],
+            list(data.get("signatures") or [])))
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps({"version": DECISION_VERSION, "consortium": self.consortium,

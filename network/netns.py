@@ -27,6 +27,14 @@ def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["ip", *args], capture_output=True, text=True, timeout=20, check=check)
 
 
+def _signal(pids: list[int], sig: int) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+
 def unavailable_reason() -> str | None:
     """Why namespaces cannot be used here (None when they can)."""
     if shutil.which("ip") is None:
@@ -118,30 +126,18 @@ class Hosts:
     def stop_processes(self) -> None:
         """End every process still running in our namespaces (only ours: they live in these namespaces)."""
         for host in self.hosts.values():
-            for pid in host.pids():
-                try:
-                    os.kill(pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
+            _signal(host.pids(), signal.SIGTERM)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and any(h.pids() for h in self.hosts.values()):
             time.sleep(0.3)
         for host in self.hosts.values():
-            for pid in host.pids():
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+            _signal(host.pids(), signal.SIGKILL)
 
     def remove(self) -> None:
         """Remove namespaces and links named ``ecmh*`` (ours), with their processes."""
         existing = _ip("netns", "list", check=False).stdout.split()
         for name in [n for n in existing if n.startswith(f"{PREFIX}-")]:
-            for pid in _ip("netns", "pids", name, check=False).stdout.split():
-                try:
-                    os.kill(int(pid), signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+            _signal([int(p) for p in _ip("netns", "pids", name, check=False).stdout.split()], signal.SIGKILL)
             _ip("netns", "delete", name, check=False)
         for code_link in _ip("-o", "link", "show", check=False).stdout.splitlines():
             name = code_link.split(":")[1].strip().split("@")[0] if ":" in code_link else ""

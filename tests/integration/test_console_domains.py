@@ -28,7 +28,8 @@ from network.bootstrap import Network
 
 from .conftest import TEST_BASE_PORT, Cli
 from .permits_world import BjHbWorld, credit_code
-from .test_index_console import Console, fresh_index, items
+from .test_index_console import Console, items, regulators_consoles
+from .test_index_console import visit as visit_page
 
 pytestmark = pytest.mark.network
 
@@ -121,28 +122,14 @@ def world(ecoledger: Cli, network: Network, tmp_path_factory: pytest.TempPathFac
 def consoles(world: DomainWorld, fabric_home: Path, ecoledger: Cli,
              tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Console]]:
     folder = tmp_path_factory.mktemp("domain-index")
-    bj_db, tj_db = f"sqlite:///{folder / 'bj.sqlite'}", f"sqlite:///{folder / 'tj.sqlite'}"
-    fresh_index(ecoledger, bj_db, BJ_REG)
-    fresh_index(ecoledger, tj_db, TJ_REG)
-    running = {"BJ": Console(fabric_home, BJ_REG, bj_db, BJ_CONSOLE_PORT),
-               "TJ": Console(fabric_home, TJ_REG, tj_db, TJ_CONSOLE_PORT)}
-    yield running
-    for console in running.values():
-        console.stop()
+    yield from regulators_consoles(ecoledger, fabric_home, {
+        "BJ": (BJ_REG, f"sqlite:///{folder / 'bj.sqlite'}", BJ_CONSOLE_PORT),
+        "TJ": (TJ_REG, f"sqlite:///{folder / 'tj.sqlite'}", TJ_CONSOLE_PORT)})
 
 
 def visit(browser: Any, url: str, shot: str) -> str:
     """The page's main text, after checking it loaded without console errors; a screenshot."""
-    page = browser.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    response = page.goto(url, wait_until="load")
-    assert response is not None and response.status == 200, url
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=True)
-    text = page.inner_text("body")
-    page.close()
+    text, errors = visit_page(browser, url, shot, ARTIFACTS)
     assert errors == [], (url, errors)
     return text
 

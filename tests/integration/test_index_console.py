@@ -283,25 +283,31 @@ class Console:
 def consoles(bj_index: str, world: World, fabric_home: Path, ecoledger: Cli,
              tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Console]]:
     tj_db = f"sqlite:///{tmp_path_factory.mktemp('tjindex') / 'tj.sqlite'}"
-    fresh_index(ecoledger, bj_index, BJ_REG)
-    fresh_index(ecoledger, tj_db, TJ_REG)
-    running = {"BJ": Console(fabric_home, BJ_REG, bj_index, BJ_CONSOLE_PORT),
-               "TJ": Console(fabric_home, TJ_REG, tj_db, TJ_CONSOLE_PORT)}
+    yield from regulators_consoles(ecoledger, fabric_home, {"BJ": (BJ_REG, bj_index, BJ_CONSOLE_PORT),
+                                                            "TJ": (TJ_REG, tj_db, TJ_CONSOLE_PORT)})
+
+
+def regulators_consoles(ecoledger: Cli, home: Path,
+                        specs: dict[str, tuple[str, str, int]]) -> Iterator[dict[str, Console]]:
+    """A console per organization (its regulator, index database and port) on a fresh index, stopped after."""
+    for identity, db, _ in specs.values():
+        fresh_index(ecoledger, db, identity)
+    running = {code: Console(home, identity, db, port) for code, (identity, db, port) in specs.items()}
     yield running
     for console in running.values():
         console.stop()
 
 
-def visit(browser: Any, url: str, shot: str) -> tuple[str, list[str]]:
-    """The page's text and its console errors; a screenshot under test-artifacts/console/."""
+def visit(browser: Any, url: str, shot: str, artifacts: Path = ARTIFACTS) -> tuple[str, list[str]]:
+    """The page's text and its console errors; a screenshot under ``artifacts`` (test-artifacts/console/)."""
     page = browser.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     response = page.goto(url, wait_until="load")
     assert response is not None and response.status == 200, url
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=True)
+    artifacts.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(artifacts / f"{shot}.png"), full_page=True)
     text = page.inner_text("body")
     page.close()
     return text, errors
