@@ -1,15 +1,16 @@
-"""The chaincode gRPC server the peer dials (chaincode as a service).
+"""The chaincode server the peer dials (chaincode as a service).
 
-:class:`ChaincodeServer` runs the ``protos.Chaincode`` service on an asyncio
-``grpc.aio`` server, whose event loop has a thread of its own, plus a small
-pool of worker threads for long transactions (the design and its measurements
-are in :mod:`chaincode.runtime.shim`). Its methods are plain blocking calls, so
-tests and :func:`serve` need no asyncio. :func:`serve` runs it until SIGTERM or
+:class:`ChaincodeServer` serves ``protos.Chaincode/Connect`` with our own
+HTTP/2 transport (:mod:`chaincode.runtime.http2`) on an asyncio event loop
+(uvloop when installed) that has a thread of its own, plus a small pool of
+worker threads for long transactions (the design and its measurements are in
+:mod:`chaincode.runtime.shim`). Its methods are plain blocking calls, so tests
+and :func:`serve` need no asyncio. :func:`serve` runs it until SIGTERM or
 SIGINT. Settings come from :meth:`ServerConfig.from_env` when started as
 ``python -m chaincode``.
 
-The gRPC options mirror the Go shim's server: 100 MB messages, server pings
-every minute, and tolerance of the peer's one-minute client pings.
+Like the Go shim's gRPC server it accepts messages up to 100 MB, pings an idle
+connection every minute and takes the peer's own pings.
 """
 
 from __future__ import annotations
@@ -17,34 +18,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import ssl
 import sys
 import threading
 from dataclasses import dataclass
 from typing import Mapping
 
-import grpc
-from fabric_protos.peer import chaincode_shim_pb2_grpc
+from fabric_protos.peer import chaincode_shim_pb2
 
+from chaincode.runtime import http2
 from chaincode.runtime.router import Router
 from chaincode.runtime.shim import DEFAULT_REQUEST_TIMEOUT, ChaincodeService, Workers
 
 log = logging.getLogger(__name__)
 
-MAX_MESSAGE_BYTES = 100 * 1024 * 1024
 DEFAULT_MAX_TRANSACTIONS = 16  # worker threads: long transactions running at once, over all streams
 DEFAULT_MAX_STREAMS = 16  # Connect streams at once (each peer opens one per chaincode)
 STOP_GRACE_SECONDS = 5.0
-
-GRPC_OPTIONS = [
-    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-    ("grpc.keepalive_time_ms", 60_000),
-    ("grpc.keepalive_timeout_ms", 20_000),
-    ("grpc.keepalive_permit_without_calls", 1),
-    ("grpc.http2.min_ping_interval_without_data_ms", 30_000),  # the peer pings every 60 s
-    ("grpc.http2.max_ping_strikes", 0),
-    ("grpc.so_reuseport", 0),  # a busy port must fail, not be shared silently
-]
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
@@ -76,12 +66,14 @@ class TLSConfig:
     def mutual(self) -> bool:
         return self.client_ca_file is not None
 
-    def credentials(self) -> grpc.ServerCredentials:
-        key = _read(self.key_file, "TLS key")
-        cert = _read(self.cert_file, "TLS certificate")
+    def ssl_context(self) -> ssl.SSLContext:
+        for path, what in ((self.key_file, "TLS key"), (self.cert_file, "TLS certificate")):
+            _read(path, what)  # a clear error for a missing or unreadable file
         client_ca = _read(self.client_ca_file, "TLS client CA") if self.client_ca_file else None
-        return grpc.ssl_server_credentials([(key, cert)], root_certificates=client_ca,
-                                           require_client_auth=client_ca is not None)
+        try:
+            return http2.server_ssl_context(self.cert_file, self.key_file, client_ca)
+        except (ssl.SSLError, ValueError) as err:
+            raise ConfigError(f"TLS files {self.cert_file}, {self.key_file} cannot be used: {err}") from None
 
 
 def _read(path: str, what: str) -> bytes:
@@ -153,7 +145,7 @@ class ChaincodeServer:
         self._max_loop_requests = max_loop_requests
         self._workers: Workers | None = None
         self._service: ChaincodeService | None = None
-        self._server: grpc.aio.Server | None = None
+        self._server: http2.Http2Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
@@ -174,30 +166,26 @@ class ChaincodeServer:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
 
     async def _open(self) -> int:
-        credentials = None if self.tls is None else self.tls.credentials()  # ConfigError for unreadable files
-        server = grpc.aio.server(options=GRPC_OPTIONS, maximum_concurrent_rpcs=self._max_streams)
-        chaincode_shim_pb2_grpc.add_ChaincodeServicer_to_server(self._service, server)
+        context = None
+        if self.tls is not None:
+            context = self.tls.ssl_context()  # ConfigError for unreadable or broken files
+        host, _, port = self.address.rpartition(":")
+        server = http2.Http2Server(self._service.open, chaincode_shim_pb2.ChaincodeMessage.FromString,  # type: ignore[union-attr]
+                                   max_streams=self._max_streams, ssl_context=context)
         try:
-            if credentials is None:
-                port = server.add_insecure_port(self.address)
-            else:
-                port = server.add_secure_port(self.address, credentials)
-        except RuntimeError as err:
-            raise ConfigError(f"cannot listen on {self.address}: {err}") from None
-        if not port:
-            raise ConfigError(f"cannot listen on {self.address} (address in use?)")
-        await server.start()
+            bound = await server.start(host.strip("[]"), int(port))
+        except OSError as err:
+            raise ConfigError(f"cannot listen on {self.address}: {err.strerror or err}") from None
         self._server = server
-        return port
+        return bound
 
     async def _close(self, grace: float) -> None:
         if self._server is None:
             return
-        stopping = asyncio.ensure_future(self._server.stop(grace))  # no new streams from here on
-        await asyncio.sleep(0)
+        self._server.stopping = True  # streams opened from here on are refused
         if self._service is not None:
             self._service.close_all("the chaincode server is stopping")
-        await stopping
+        await self._server.stop(grace)
 
     # -- public, blocking ---------------------------------------------------------------
     def start(self) -> int:

@@ -76,17 +76,16 @@ from __future__ import annotations
 
 import _thread
 import asyncio
-import collections
 import logging
 import queue
 import threading
 import time
 from typing import Any, Callable
 
-import grpc
 from greenlet import getcurrent, greenlet
-from fabric_protos.peer import chaincode_pb2, chaincode_shim_pb2, chaincode_shim_pb2_grpc, proposal_response_pb2
+from fabric_protos.peer import chaincode_pb2, chaincode_shim_pb2, proposal_response_pb2
 
+from chaincode.runtime import http2
 from chaincode.runtime.router import STATUS_FAILED, STATUS_REFUSED, Response, Router
 from chaincode.runtime.shim_stub import DEFAULT_GET_MULTIPLE, DEFAULT_WRITE_BATCH, ShimStub, TxFacts
 
@@ -99,7 +98,6 @@ REGISTER_WARNING_SECONDS = 30.0
 MAX_LOOP_REQUESTS = 6  # kept for servers that set 0: every transaction on a worker thread
 LOOP_BUDGET_SECONDS = 0.002  # a function whose contract code took this long on the loop starts on a worker next
 
-_END = object()  # outbox sentinel: stop the outgoing stream
 _WAITING = object()  # what a transaction's greenlet hands the loop when it waits for the peer
 _TYPE_NAMES = {number: name for name, number in Message.Type.items()}
 
@@ -271,9 +269,8 @@ class ChaincodeSession:
         # Functions whose last run needed a worker: they start on one (shared by the streams of a server).
         self._heavy: set[str] = set() if heavy is None else heavy
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._outbox: collections.deque = collections.deque()
-        self._writer_idle = False
-        self._wakeup: asyncio.Future | None = None
+        self._stream: http2.GrpcStream | None = None
+        self._on_close: Callable[["ChaincodeSession"], None] | None = None
         self._lock = threading.Lock()
         self._pending: dict[tuple[str, str], _PendingRequest | _Transaction] = {}
         self._running: set[tuple[str, str]] = set()
@@ -283,106 +280,57 @@ class ChaincodeSession:
         self.get_multiple = 0  # keys per GET_STATE_MULTIPLE if the peer offered it in READY, else 0
         self._register_warning: asyncio.TimerHandle | None = None
         self._sweeper: asyncio.TimerHandle | None = None
-        self.ended = threading.Event()
         self.completed_on_loop = 0  # transactions whose contract code ran only on the event loop
         self.completed_on_workers = 0  # transactions handed to a worker thread
 
-    # -- stream ------------------------------------------------------------
-    async def serve(self, context: grpc.aio.ServicerContext) -> None:
-        """Run the stream until the peer ends it, it fails or :meth:`close` is called; then end our side."""
-        self._loop = loop = asyncio.get_running_loop()
-        writer = loop.create_task(self._write(context), name="chaincode-stream-writer")
+    # -- stream (event loop thread) ------------------------------------------------
+    def start(self, stream: "http2.GrpcStream", loop: asyncio.AbstractEventLoop) -> None:
+        """Take over ``stream``: send REGISTER; from here on the stream hands us each message it reads."""
+        self._stream = stream
+        self._loop = loop
+        stream.receiver = self
         register = chaincode_pb2.ChaincodeID(name=self.chaincode_id)
-        self._post_local(Message(type=Message.REGISTER, payload=register.SerializeToString()))
+        self._send(Message(type=Message.REGISTER, payload=register.SerializeToString()))
         self._register_warning = loop.call_later(REGISTER_WARNING_SECONDS, self._warn_unregistered)
         self._sweeper = loop.call_later(self._sweep_interval(), self._sweep)
-        reader = loop.create_task(self._read(context), name="chaincode-stream-reader")
-        try:
-            await writer  # returns once close() queued the end, after sending what came before it
-        except asyncio.CancelledError:  # the RPC ended under us: the peer went away
-            self.close("the peer cancelled the stream")
-            writer.cancel()
-            raise
-        finally:
-            if not reader.done():
-                reader.cancel()
 
-    async def _read(self, context: grpc.aio.ServicerContext) -> None:
-        reason = "the peer closed the stream"
+    def received(self, message: chaincode_shim_pb2.ChaincodeMessage) -> None:
+        """One message from the peer (called by the stream)."""
+        if self._closed:
+            return
         try:
-            while True:
-                message = await context.read()
-                if message is grpc.aio.EOF:
-                    break
-                problem = self._handle(message)
-                if problem is not None:
-                    log.error("[%s] %s; ending the stream", _short(message.txid), problem)
-                    self._post_local(Message(type=Message.ERROR, payload=problem.encode(), txid=message.txid,
-                                             channel_id=message.channel_id))
-                    reason = problem
-                    break
-        except asyncio.CancelledError:
-            reason = "the stream was cancelled"
-            raise
-        except grpc.RpcError as err:
-            reason = f"the stream failed ({err.code() if hasattr(err, 'code') else err})"
-        except Exception as err:
-            log.exception("reading the chaincode stream failed")
-            reason = f"reading the stream failed: {err}"
-        finally:
-            self.close(reason)
+            problem = self._handle(message)
+        except Exception as err:  # a bug here must end this stream, not the connection
+            log.exception("handling %s from the peer failed", _name(message.type))
+            problem = f"handling {_name(message.type)} failed: {err}"
+        if problem is not None:
+            log.error("[%s] %s; ending the stream", _short(message.txid), problem)
+            self._send(Message(type=Message.ERROR, payload=problem.encode(), txid=message.txid,
+                               channel_id=message.channel_id))
+            self.close(problem)
 
-    async def _write(self, context: grpc.aio.ServicerContext) -> None:
-        outbox = self._outbox
-        loop = self._loop
-        assert loop is not None
+    def stream_ended(self, reason: str) -> None:
+        """The stream ended (the peer closed its side, reset it, or the connection went away)."""
+        self.close(reason)
+
+    def _send(self, message: Any) -> None:
+        """Hand a message to the stream (event loop thread); dropped once the session is closed."""
+        if self._closed or self._stream is None:
+            return
         try:
-            while True:
-                if outbox:
-                    message = outbox.popleft()
-                    if message is _END:
-                        return
-                    await context.write(message)
-                    continue
-                # Going idle: announce it first, then look again, so a worker that appends after our
-                # look sees the flag and wakes us (see _post).
-                self._writer_idle = True
-                if outbox:
-                    self._writer_idle = False
-                    continue
-                self._wakeup = loop.create_future()
-                try:
-                    await self._wakeup
-                finally:
-                    self._wakeup = None
-                    self._writer_idle = False
-        except asyncio.CancelledError:
-            raise
-        except Exception as err:
+            self._stream.send(message)
+        except http2.StreamFailed as err:
             self.close(f"sending to the peer failed: {err}")
 
-    def _wake_writer(self) -> None:
-        wakeup = self._wakeup
-        if wakeup is not None and not wakeup.done():
-            wakeup.set_result(None)
-
-    def _post_local(self, message: Any) -> None:
-        """Queue a message for the peer (event loop thread)."""
-        self._outbox.append(message)
-        if self._writer_idle:
-            self._wake_writer()
-
     def _post(self, message: Any) -> None:
-        """Queue a message for the peer (worker thread): wake the loop only if the writer sleeps."""
-        self._outbox.append(message)
-        if self._writer_idle:
-            try:
-                self._loop.call_soon_threadsafe(self._wake_writer)  # type: ignore[union-attr]
-            except RuntimeError:  # the loop is closed: the server has stopped
-                pass
+        """Send a message from a worker thread: the loop sends it."""
+        try:
+            self._loop.call_soon_threadsafe(self._send, message)  # type: ignore[union-attr]
+        except RuntimeError:  # the loop is closed: the server has stopped
+            pass
 
     def close(self, reason: str = "stream ended") -> None:
-        """End the session: waiting transactions see :class:`StreamClosed`; the outgoing stream stops.
+        """End the session: waiting transactions see :class:`StreamClosed`; our side of the stream ends.
 
         Idempotent; event loop thread.
         """
@@ -395,8 +343,10 @@ class ChaincodeSession:
         for timer in (self._register_warning, self._sweeper):
             if timer is not None:
                 timer.cancel()
-        self._post_local(_END)
-        self.ended.set()
+        if self._stream is not None:
+            self._stream.finish()
+        if self._on_close is not None:
+            self._on_close(self)
         log.info("chaincode stream closed: %s", reason)
         for waiter in waiting:
             if isinstance(waiter, _Transaction):
@@ -445,7 +395,7 @@ class ChaincodeSession:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("[%s] received %s in state %s", _short(message.txid), _name(kind), self._state)
         if kind == Message.KEEPALIVE:
-            self._post_local(message)
+            self._send(message)
             return None
         if self._state == "created" and kind == Message.REGISTERED:
             self._state = "established"
@@ -492,7 +442,7 @@ class ChaincodeSession:
             if not duplicate:
                 self._running.add(key)
         if duplicate:
-            self._post_local(Message(type=Message.ERROR,
+            self._send(Message(type=Message.ERROR,
                                      payload=f"transaction {message.txid} is already running".encode(),
                                      txid=message.txid, channel_id=message.channel_id))
             return
@@ -543,7 +493,7 @@ class ChaincodeSession:
             tx.deadline = time.monotonic() + self._request_timeout
             with self._lock:
                 self._pending[tx.key] = tx
-            self._post_local(Message(type=kind, payload=payload, txid=tx.message.txid,
+            self._send(Message(type=kind, payload=payload, txid=tx.message.txid,
                                      channel_id=tx.message.channel_id))
             return
 
@@ -588,7 +538,7 @@ class ChaincodeSession:
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("[%s] stream closed; dropping %s", _short(reply.txid), _name(reply.type))
             return
-        self._post_local(reply)
+        self._send(reply)
 
     @staticmethod
     def _failed(tx: _Transaction, err: Exception) -> chaincode_shim_pb2.ChaincodeMessage:
@@ -649,8 +599,8 @@ class ChaincodeSession:
         return _payload_of(kind, pending.reply)
 
 
-class ChaincodeService(chaincode_shim_pb2_grpc.ChaincodeServicer):
-    """The gRPC service the peer dials: one :class:`ChaincodeSession` per ``Connect`` stream."""
+class ChaincodeService:
+    """The chaincode side of every ``Connect`` stream of a server: one :class:`ChaincodeSession` per stream."""
 
     def __init__(self, chaincode_id: str, router: Router, workers: Workers, *,
                  request_timeout: float = DEFAULT_REQUEST_TIMEOUT, max_loop_requests: int | None = None) -> None:
@@ -662,17 +612,15 @@ class ChaincodeService(chaincode_shim_pb2_grpc.ChaincodeServicer):
         self._heavy: set[str] = set()
         self._sessions: set[ChaincodeSession] = set()
 
-    async def Connect(self, request_iterator, context):  # noqa: N802 (gRPC method name)
+    def open(self, stream: "http2.GrpcStream") -> None:
+        """A peer opened a ``Connect`` stream: start its session (event loop thread)."""
         session = ChaincodeSession(self._chaincode_id, self._router, self._workers,
                                    request_timeout=self._request_timeout,
                                    max_loop_requests=self._max_loop_requests, heavy=self._heavy)
+        session._on_close = self._sessions.discard
         self._sessions.add(session)
-        log.info("peer %s connected", context.peer())
-        try:
-            await session.serve(context)
-        finally:
-            session.close("the RPC ended")
-            self._sessions.discard(session)
+        log.info("peer %s connected", stream.peer())
+        session.start(stream, asyncio.get_running_loop())
 
     @property
     def sessions(self) -> list[ChaincodeSession]:
