@@ -102,26 +102,32 @@ class GrpcStream:
         return self.closed and (not self._unsent or self._connection.lost)
 
     # -- incoming (called by the connection) ---------------------------------------------
-    def _received(self, data: bytes) -> str | None:
-        """Unframe the messages in ``data`` and hand each over; a problem that must end the stream, or None."""
+    def _received(self, data: bytes) -> tuple[int, str] | None:
+        """Unframe the messages in ``data`` and hand each over; the gRPC status and text that must end the
+        stream, or None."""
         buffer = self._buffer
         buffer += data
         offset = 0
         size = len(buffer)
-        while size - offset >= 5:
-            compressed, length = _PREFIX.unpack_from(buffer, offset)
-            if compressed:
-                return "compressed messages are not accepted"
-            if length > MAX_MESSAGE_BYTES:
-                return f"message of {length} bytes exceeds the limit of {MAX_MESSAGE_BYTES}"
-            if size - offset < 5 + length:
-                break
-            message = self._parse(bytes(buffer[offset + 5:offset + 5 + length]))
-            offset += 5 + length
-            if self.receiver is not None and not self.ended:
-                self.receiver.received(message)
-        if offset:
-            del buffer[:offset]
+        try:
+            while size - offset >= 5:
+                compressed, length = _PREFIX.unpack_from(buffer, offset)
+                if compressed:
+                    return INTERNAL, "compressed message without a grpc-encoding"
+                if length > MAX_MESSAGE_BYTES:
+                    return RESOURCE_EXHAUSTED, f"message of {length} bytes exceeds the limit of {MAX_MESSAGE_BYTES}"
+                if size - offset < 5 + length:
+                    break
+                try:
+                    message = self._parse(bytes(buffer[offset + 5:offset + 5 + length]))
+                except Exception as err:  # protobuf's DecodeError
+                    return INTERNAL, f"undecodable message: {err}"
+                offset += 5 + length
+                if self.receiver is not None and not self.ended:
+                    self.receiver.received(message)
+        finally:
+            if offset:
+                del buffer[:offset]
         return None
 
     def _end(self, reason: str) -> None:
@@ -206,6 +212,9 @@ class _Connection(asyncio.Protocol):
             log.warning("HTTP/2 error from %s: %s; closing the connection", self.peer_name, err)
             self._flush()
             self._lose(f"HTTP/2 protocol error: {err}")
+        except Exception as err:  # a bug: end this connection with a message instead of uvloop's
+            log.exception("serving the connection from %s failed; closing it", self.peer_name)
+            self._lose(f"serving the connection failed: {err}")
         finally:
             self._receiving = False
         self._flush()
@@ -281,9 +290,10 @@ class _Connection(asyncio.Protocol):
             return
         problem = stream._received(event.data)
         if problem is not None:
-            log.warning("stream %d from %s: %s", stream_id, self.peer_name, problem)
-            stream.finish(RESOURCE_EXHAUSTED, problem)
-            stream._end(problem)
+            status, text = problem
+            log.warning("stream %d from %s: %s; ending it", stream_id, self.peer_name, text)
+            stream.finish(status, text)
+            stream._end(text)
             self._forget(stream)
 
     def _forget(self, stream: GrpcStream) -> None:

@@ -26,11 +26,12 @@ gets :class:`StreamClosed`.
 How the work is spread over threads
 -----------------------------------
 
-The gRPC side is ``grpc.aio`` on one event loop thread (see
-:mod:`chaincode.runtime.server`). Each stream is served on that loop by a
-reader task (``context.read()``, then act on the message) and a writer task
-(drains the session's outbox with ``context.write()``; gRPC takes one write at
-a time, hence a task of its own). Neither ever blocks.
+The stream is served on one event loop thread by our HTTP/2 transport
+(:mod:`chaincode.runtime.http2`): when bytes arrive, the transport unframes
+each message and hands it to the session (:meth:`ChaincodeSession.received`),
+and what the session sends in answer is framed at once and written when that
+read is done, so a message from the peer and our answer take one pass of the
+loop and no task switch. Nothing there ever blocks.
 
 Contract code is synchronous and shared with the in-memory ledger of the unit
 tests: ``ctx.get`` → ``stub.get_state`` → a request to the peer → its answer.
@@ -40,15 +41,15 @@ It runs in one of two ways:
   code starts on the loop thread inside a ``greenlet``; when it makes a
   request, the stub's link queues the request for the peer and switches back
   to the loop, which serves other messages. When the peer's answer comes, the
-  reader task switches into that greenlet again, and the contract code goes on
+  session switches into that greenlet again, and the contract code goes on
   from where it stopped, with the answer as the request's return value. Each
   request is sent once, the code runs once, and no thread is involved.
 * **On a worker thread** (:class:`Workers`), for a function whose run took more
   than :data:`LOOP_BUDGET_SECONDS` of the loop thread's CPU time (CPU-heavy contract code would
   otherwise hold up every other transaction of every stream): its next call
-  starts on a worker, which asks the peer directly (the request goes into the
-  outbox; the loop is woken only when the writer task is idle) and sleeps on a
-  bare lock that the reader task releases when the answer comes. A function
+  starts on a worker, which asks the peer directly (the request is handed to the
+  loop with ``call_soon_threadsafe``) and sleeps on a bare lock that the loop
+  releases when the answer comes. A function
   that needed a worker goes back to the loop once a run of it is light again.
 
 Measured with one stream, no TLS and a fake peer answering from memory (CPU
@@ -66,7 +67,8 @@ aio, replayed on loop    0.39-0.41 / 0.35 ms 0.96-1.03 / 0.65-0.73 9 / 10-13
 The replayed design ran the contract code again from the start on each answer
 (for SetParameter, the registry write of the time, 3 extra partial runs: 0.21
 ms of its 0.34 ms of contract code); the greenlet design, which replaced it,
-runs it once. ``greenlet`` is
+runs it once; the HTTP/2 transport that replaced ``grpc.aio`` under it is measured
+in :mod:`chaincode.runtime.http2` and the README. ``greenlet`` is
 the well-kept C extension behind gevent and SQLAlchemy's asyncio support; one
 thread per stream would instead serialize the transactions of a stream, which
 the peer sends concurrently.

@@ -145,3 +145,20 @@ def test_a_connection_that_answers_pings_stays_open(monkeypatch):
 def test_grpc_messages_are_escaped_as_grpc_expects():
     assert http2._escape("plain text") == "plain text"
     assert http2._escape("100% 区域") == "100%25 %E5%8C%BA%E5%9F%9F"
+
+
+def test_an_undecodable_message_ends_the_stream_with_internal_and_the_server_goes_on(server):
+    with grpc.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+        connect = channel.stream_stream(http2.CONNECT_PATH, request_serializer=None, response_deserializer=None)
+        call = connect(iter([b"\xff\xff\xff\xff"]), timeout=WAIT)
+        with pytest.raises(grpc.RpcError) as raised:
+            for _ in call:
+                pass
+        assert raised.value.code() == grpc.StatusCode.INTERNAL
+        assert "undecodable message" in raised.value.details()
+        wait_until(lambda: not server.sessions)
+        fake = FakePeer(channel)  # the same connection takes a good stream next
+        fake.handshake()
+        completed = FakeLedger({"k": b"3"}).run(fake, transaction_message("Probe:Read", {"key": "k"}))
+        assert result_of(completed).payload == b"3"
+        fake.close()
