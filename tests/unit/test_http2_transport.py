@@ -15,7 +15,7 @@ from fabric_protos.peer import chaincode_shim_pb2
 from chaincode.runtime import http2
 from chaincode.runtime.router import Router
 from chaincode.runtime.server import ChaincodeServer
-from test_shim import (CHAINCODE_ID, WAIT, FakeLedger, FakePeer, Probe, result_of, transaction_message,
+from test_shim import (CHAINCODE_ID, WAIT, FakeLedger, FakePeer, Probe, response_to, result_of, transaction_message,
                        wait_until)
 
 Message = chaincode_shim_pb2.ChaincodeMessage
@@ -162,3 +162,45 @@ def test_an_undecodable_message_ends_the_stream_with_internal_and_the_server_goe
         completed = FakeLedger({"k": b"3"}).run(fake, transaction_message("Probe:Read", {"key": "k"}))
         assert result_of(completed).payload == b"3"
         fake.close()
+
+
+def test_a_peer_closing_its_side_still_gets_a_large_answer_held_back_by_flow_control_then_the_end(
+        server, monkeypatch):
+    held_back = []  # whether the answer was still waiting for the peer's window when the stream was finished
+    finish = http2.GrpcStream.finish
+
+    def watched_finish(stream, *args):
+        held_back.append(bool(stream._unsent))
+        finish(stream, *args)
+
+    monkeypatch.setattr(http2.GrpcStream, "finish", watched_finish)
+    value = b'"' + b"y" * (3 * 1024 * 1024) + b'"'
+    small_window = BIG + [("grpc.http2.bdp_probe", 0), ("grpc.http2.lookahead_bytes", 65_535)]
+    with grpc.insecure_channel(f"127.0.0.1:{server.port}", options=small_window) as channel:
+        fake = FakePeer(channel)
+        fake.handshake()
+        transaction = transaction_message("Probe:Read", {"key": "k"})
+        fake.send(transaction)
+        request = fake.recv()
+        assert request.type == Message.GET_STATE
+        fake.send(response_to(request, value))
+        fake.close()  # the peer ends its side right after answering
+        completed = fake.recv()
+        assert completed.txid == transaction.txid
+        assert result_of(completed).payload == value
+        ended = fake.expect_end()  # then the call ends, with the trailers sent after the data
+        assert not isinstance(ended, grpc.RpcError), ended
+        assert fake.call.code() == grpc.StatusCode.OK
+    wait_until(lambda: not server.sessions)
+    assert held_back == [True]
+
+
+def test_a_stream_opened_while_the_server_stops_is_refused_unavailable(server):
+    server._loop.call_soon_threadsafe(setattr, server._server, "stopping", True)
+    with grpc.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+        fake = FakePeer(channel)
+        ended = fake.expect_end()
+        fake.close()
+    assert ended.code() == grpc.StatusCode.UNAVAILABLE
+    assert "stopping" in ended.details()
+    assert not server.sessions
