@@ -247,9 +247,11 @@ class _Connection(asyncio.Protocol):
             stream = self.streams.pop(event.stream_id, None)  # type: ignore[attr-defined]
             if stream is not None:
                 stream.closed = True
-                stream._end(f"the peer reset the stream (HTTP/2 error {event.error_code})")  # type: ignore[attr-defined]
+                code = event.error_code  # type: ignore[attr-defined]
+                stream._end(f"the peer reset the stream (HTTP/2 error {code})")
         elif kind is h2.events.ConnectionTerminated:
-            self._lose(f"the peer closed the connection (GOAWAY, HTTP/2 error {event.error_code})")  # type: ignore[attr-defined]
+            code = event.error_code  # type: ignore[attr-defined]
+            self._lose(f"the peer closed the connection (GOAWAY, HTTP/2 error {code})")
         elif kind is h2.events.PingAckReceived:
             if self._ping_deadline is not None:
                 self._ping_deadline.cancel()

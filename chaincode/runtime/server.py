@@ -170,7 +170,8 @@ class ChaincodeServer:
         if self.tls is not None:
             context = self.tls.ssl_context()  # ConfigError for unreadable or broken files
         host, _, port = self.address.rpartition(":")
-        server = http2.Http2Server(self._service.open, chaincode_shim_pb2.ChaincodeMessage.FromString,  # type: ignore[union-attr]
+        assert self._service is not None
+        server = http2.Http2Server(self._service.open, chaincode_shim_pb2.ChaincodeMessage.FromString,
                                    max_streams=self._max_streams, ssl_context=context)
         try:
             bound = await server.start(host.strip("[]"), int(port))

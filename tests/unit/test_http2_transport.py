@@ -15,8 +15,8 @@ from fabric_protos.peer import chaincode_shim_pb2
 from chaincode.runtime import http2
 from chaincode.runtime.router import Router
 from chaincode.runtime.server import ChaincodeServer
-from test_shim import (CHAINCODE_ID, WAIT, FakeLedger, FakePeer, Probe, response_to, result_of, transaction_message,
-                       wait_until)
+from test_shim import (CHAINCODE_ID, WAIT, FakePeer, Probe, assert_reads, response_to, result_of,
+                       transaction_message, wait_until)
 
 Message = chaincode_shim_pb2.ChaincodeMessage
 BIG = [("grpc.max_receive_message_length", 64 * 1024 * 1024), ("grpc.max_send_message_length", 64 * 1024 * 1024)]
@@ -61,10 +61,8 @@ def test_messages_larger_than_the_flow_control_windows_pass_both_ways(server):
     with grpc.insecure_channel(f"127.0.0.1:{server.port}", options=BIG) as channel:
         fake = FakePeer(channel)
         fake.handshake()
-        completed = FakeLedger({"k": value}).run(fake, transaction_message("Probe:Read", {"key": "k"}))
-        assert result_of(completed).payload == value
-        again = FakeLedger({"k": b'"small"'}).run(fake, transaction_message("Probe:Read", {"key": "k"}))
-        assert result_of(again).payload == b'"small"'
+        assert_reads(fake, value)
+        assert_reads(fake, b'"small"')
         fake.close()
 
 
@@ -91,8 +89,7 @@ def test_streams_beyond_the_limit_are_refused_and_the_open_one_goes_on():
             second = FakePeer(channel)
             ended = second.expect_end()
             assert ended.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-            completed = FakeLedger({"k": b"1"}).run(first, transaction_message("Probe:Read", {"key": "k"}))
-            assert result_of(completed).payload == b"1"
+            assert_reads(first, b"1")
             first.close()
             second.close()
     finally:
@@ -134,8 +131,7 @@ def test_a_connection_that_answers_pings_stays_open(monkeypatch):
             fake = FakePeer(channel)
             fake.handshake()
             time.sleep(1.0)  # several idle keepalive periods
-            completed = FakeLedger({"k": b"2"}).run(fake, transaction_message("Probe:Read", {"key": "k"}))
-            assert result_of(completed).payload == b"2"
+            assert_reads(fake, b"2")
             assert len(server.sessions) == 1
             fake.close()
     finally:
@@ -159,8 +155,7 @@ def test_an_undecodable_message_ends_the_stream_with_internal_and_the_server_goe
         wait_until(lambda: not server.sessions)
         fake = FakePeer(channel)  # the same connection takes a good stream next
         fake.handshake()
-        completed = FakeLedger({"k": b"3"}).run(fake, transaction_message("Probe:Read", {"key": "k"}))
-        assert result_of(completed).payload == b"3"
+        assert_reads(fake, b"3")
         fake.close()
 
 

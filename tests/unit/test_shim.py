@@ -337,6 +337,12 @@ class FakeLedger:
             has_more=has_more, id=query_id).SerializeToString()
 
 
+def assert_reads(peer: FakePeer, value: bytes, key: str = "k") -> None:
+    """A ``Probe:Read`` of ``key`` on ``peer``'s stream completes with ``value``."""
+    completed = FakeLedger({key: value}).run(peer, transaction_message("Probe:Read", {"key": key}))
+    assert result_of(completed).payload == value
+
+
 # -- fixtures ----------------------------------------------------------------------------
 
 @pytest.fixture

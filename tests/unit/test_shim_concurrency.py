@@ -19,8 +19,8 @@ from chaincode.runtime.memory import make_identity
 from chaincode.runtime.router import Contract, Router, transaction
 from chaincode.runtime.server import ChaincodeServer
 from chaincode.runtime.shim import StreamClosed, Workers
-from test_shim import (CHAINCODE_ID, FAILURES, WAIT, FakeLedger, FakePeer, Probe, response_to, result_of,
-                       transaction_message, wait_until)
+from test_shim import (CHAINCODE_ID, FAILURES, WAIT, FakeLedger, FakePeer, Probe, assert_reads, response_to,
+                       result_of, transaction_message, wait_until)
 
 Message = chaincode_shim_pb2.ChaincodeMessage
 LOOP, WORKERS = "loop", "workers"
@@ -320,8 +320,7 @@ def test_a_peer_that_disconnects_mid_stream_releases_its_waiting_transactions_an
 
     again = FakePeer(channel)  # the peer dials again on its next invocation
     again.handshake()
-    completed = FakeLedger({"k": b"7"}).run(again, transaction_message("Probe:Read", {"key": "k"}))
-    assert result_of(completed).payload == b"7"
+    assert_reads(again, b"7")
     again.close()
 
 
