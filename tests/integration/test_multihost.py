@@ -346,7 +346,9 @@ def test_a_fifth_region_is_admitted_by_an_adopted_proposal_then_orders_endorses_
             break
         time.sleep(3)
     assert ours == theirs, f"SD's peer {ours} vs CO's {theirs}"
-    members = running.json("SD", "--as", "admin-sd", "registry", "members")
+    # SD's peer has no chaincode yet: its gateway evaluates on other hosts' peers once gossip has told it of
+    # them, a few seconds after the join ("no peers available" until then).
+    members = json.loads(_until(running, "SD", "--as", "admin-sd", "--json", "registry", "members"))
     assert {"msp_id": "SDMSP", "code": "SD", "name": "Shandong", "kind": "region"} in members
 
     # New pair channels with each region: made by one member, joined by every ordering node and the pair's peers.
