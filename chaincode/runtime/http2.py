@@ -139,7 +139,13 @@ class GrpcStream:
 
     def _window_opened(self) -> None:
         if self._unsent and not self._connection.lost:
-            self._unsent = self._connection.send(self.stream_id, self._unsent)
+            try:
+                self._unsent = self._connection.send(self.stream_id, self._unsent)
+            except StreamFailed as err:  # the peer gave up on this stream: it alone ends
+                self._unsent, self.closed = b"", True
+                self._end(str(err))
+                self._connection._forget(self)
+                return
             if not self._unsent and self._trailers is not None:
                 self._connection.finish(self.stream_id, *self._trailers)
 
