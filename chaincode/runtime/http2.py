@@ -137,13 +137,17 @@ class GrpcStream:
             if self.receiver is not None:
                 self.receiver.stream_ended(reason)
 
+    def _abandon(self, reason: str) -> None:
+        """The stream is gone (reset, lost, refused by ``h2``): nothing more goes either way."""
+        self._unsent, self.closed = b"", True
+        self._end(reason)
+
     def _window_opened(self) -> None:
         if self._unsent and not self._connection.lost:
             try:
                 self._unsent = self._connection.send(self.stream_id, self._unsent)
             except StreamFailed as err:  # the peer gave up on this stream: it alone ends
-                self._unsent, self.closed = b"", True
-                self._end(str(err))
+                self._abandon(str(err))
                 self._connection._forget(self)
                 return
             if not self._unsent and self._trailers is not None:
@@ -252,9 +256,8 @@ class _Connection(asyncio.Protocol):
         elif kind is h2.events.StreamReset:
             stream = self.streams.pop(event.stream_id, None)  # type: ignore[attr-defined]
             if stream is not None:
-                stream.closed = True
                 code = event.error_code  # type: ignore[attr-defined]
-                stream._end(f"the peer reset the stream (HTTP/2 error {code})")
+                stream._abandon(f"the peer reset the stream (HTTP/2 error {code})")
         elif kind is h2.events.ConnectionTerminated:
             code = event.error_code  # type: ignore[attr-defined]
             self._lose(f"the peer closed the connection (GOAWAY, HTTP/2 error {code})")
@@ -386,8 +389,7 @@ class _Connection(asyncio.Protocol):
                 timer.cancel()
         streams, self.streams = list(self.streams.values()), {}
         for stream in streams:
-            stream.closed = True
-            stream._end(reason)
+            stream._abandon(reason)
         if self._transport is not None:
             self._transport.close()
 
@@ -450,13 +452,13 @@ class Http2Server:
             await self._server.wait_closed()
 
 
-def server_ssl_context(cert_file: str, key_file: str, client_ca: bytes | None) -> ssl.SSLContext:
-    """TLS 1.2 or later with ALPN ``h2``; with ``client_ca`` the client must present a certificate signed by it."""
+def server_ssl_context(cert_file: str, key_file: str, client_ca_file: str | None) -> ssl.SSLContext:
+    """TLS 1.2 or later with ALPN ``h2``; with a client CA the client must present a certificate signed by it."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.set_alpn_protocols(["h2"])
     context.load_cert_chain(cert_file, key_file)
-    if client_ca is not None:
-        context.load_verify_locations(cadata=client_ca.decode("ascii"))
+    if client_ca_file is not None:
+        context.load_verify_locations(cafile=client_ca_file)
         context.verify_mode = ssl.CERT_REQUIRED
     return context

@@ -67,11 +67,12 @@ class TLSConfig:
         return self.client_ca_file is not None
 
     def ssl_context(self) -> ssl.SSLContext:
-        for path, what in ((self.key_file, "TLS key"), (self.cert_file, "TLS certificate")):
-            _read(path, what)  # a clear error for a missing or unreadable file
-        client_ca = _read(self.client_ca_file, "TLS client CA") if self.client_ca_file else None
+        for path, what in ((self.key_file, "TLS key"), (self.cert_file, "TLS certificate"),
+                           (self.client_ca_file, "TLS client CA")):
+            if path:
+                _read(path, what)  # a clear error for a missing or unreadable file
         try:
-            return http2.server_ssl_context(self.cert_file, self.key_file, client_ca)
+            return http2.server_ssl_context(self.cert_file, self.key_file, self.client_ca_file)
         except (ssl.SSLError, ValueError) as err:
             raise ConfigError(f"TLS files {self.cert_file}, {self.key_file} cannot be used: {err}") from None
 
@@ -183,7 +184,6 @@ class ChaincodeServer:
     async def _close(self, grace: float) -> None:
         if self._server is None:
             return
-        self._server.stopping = True  # streams opened from here on are refused
         if self._service is not None:
             self._service.close_all("the chaincode server is stopping")
         await self._server.stop(grace)

@@ -261,7 +261,8 @@ class ChaincodeSession:
 
     def __init__(self, chaincode_id: str, router: Router, workers: Workers, *,
                  request_timeout: float = DEFAULT_REQUEST_TIMEOUT, max_loop_requests: int | None = None,
-                 loop_budget: float | None = None, heavy: set[str] | None = None) -> None:
+                 loop_budget: float | None = None, heavy: set[str] | None = None,
+                 on_close: Callable[["ChaincodeSession"], None] | None = None) -> None:
         self.chaincode_id = chaincode_id
         self._router = router
         self._workers = workers
@@ -272,7 +273,7 @@ class ChaincodeSession:
         self._heavy: set[str] = set() if heavy is None else heavy
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stream: http2.GrpcStream | None = None
-        self._on_close: Callable[["ChaincodeSession"], None] | None = None
+        self._on_close = on_close  # told once the session has closed
         self._lock = threading.Lock()
         self._pending: dict[tuple[str, str], _PendingRequest | _Transaction] = {}
         self._running: set[tuple[str, str]] = set()
@@ -444,9 +445,8 @@ class ChaincodeSession:
             if not duplicate:
                 self._running.add(key)
         if duplicate:
-            self._send(Message(type=Message.ERROR,
-                                     payload=f"transaction {message.txid} is already running".encode(),
-                                     txid=message.txid, channel_id=message.channel_id))
+            self._send(Message(type=Message.ERROR, payload=f"transaction {message.txid} is already running".encode(),
+                               txid=message.txid, channel_id=message.channel_id))
             return
         try:
             facts = TxFacts.parse(message.proposal if message.HasField("proposal") else None)
@@ -495,8 +495,7 @@ class ChaincodeSession:
             tx.deadline = time.monotonic() + self._request_timeout
             with self._lock:
                 self._pending[tx.key] = tx
-            self._send(Message(type=kind, payload=payload, txid=tx.message.txid,
-                                     channel_id=tx.message.channel_id))
+            self._send(Message(type=kind, payload=payload, txid=tx.message.txid, channel_id=tx.message.channel_id))
             return
 
     def _green_run(self, tx: _Transaction) -> chaincode_shim_pb2.ChaincodeMessage:
@@ -618,8 +617,8 @@ class ChaincodeService:
         """A peer opened a ``Connect`` stream: start its session (event loop thread)."""
         session = ChaincodeSession(self._chaincode_id, self._router, self._workers,
                                    request_timeout=self._request_timeout,
-                                   max_loop_requests=self._max_loop_requests, heavy=self._heavy)
-        session._on_close = self._sessions.discard
+                                   max_loop_requests=self._max_loop_requests, heavy=self._heavy,
+                                   on_close=self._sessions.discard)
         self._sessions.add(session)
         log.info("peer %s connected", stream.peer())
         session.start(stream, asyncio.get_running_loop())
